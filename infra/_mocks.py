@@ -1,0 +1,121 @@
+"""The mock runtime's stand-ins for providers: plausible outputs, and a monitor that records.
+
+`RecordingMonitor` keeps every full RegisterResource request (parent, dependencies,
+property dependencies, protect, aliases) so the manifest shows what the engine would be
+sent, not what we guess. `StrataMocks` answers with deterministic fake IDs and ARNs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+from google.protobuf import json_format
+from pulumi.runtime.mocks import MockMonitor
+
+__all__ = ["ACCOUNT_ID", "RecordingMonitor", "StrataMocks", "plain_inputs"]
+
+ACCOUNT_ID = "123456789012"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+SIG_KEY = "4dabf18193072939515e22adb298388d"
+"""The key under which Pulumi marks special values (secrets, resource references)."""
+MASK = "[secret]"
+
+# Outputs a few resource types must expose for their dependents to build under mocks.
+EXTRA_OUTPUTS: dict[str, dict[str, Any]] = {
+    "aws:eks/cluster:Cluster": {
+        "endpoint": "https://mock.eks.amazonaws.com",
+        "certificateAuthority": {"data": "bW9jay1jYQ=="},
+        "identities": [{"oidcs": [{"issuer": "https://oidc.eks.mock/id/MOCK"}]}],
+    },
+    "aws:msk/cluster:Cluster": {
+        "bootstrapBrokersSaslIam": "b-1.mock:9098,b-2.mock:9098",
+        "clusterName": "mock-msk",
+    },
+    "aws:rds/cluster:Cluster": {"endpoint": "mock.cluster.rds.amazonaws.com", "port": 5432},
+    "aws:rds/instance:Instance": {"address": "mock.rds.amazonaws.com", "port": 5432},
+}
+
+
+class StrataMocks(pulumi.runtime.Mocks):
+    """Deterministic IDs and ARNs so that grant documents and key policies render."""
+
+    def __init__(self, region: str) -> None:
+        self.region = region
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        module = args.typ.split(":")[1].split("/")[0] if ":" in args.typ else "mock"
+        kind = args.typ.rsplit(":", 1)[-1].lower()
+        physical = args.inputs.get("name") or args.name
+        region = "" if module == "iam" else self.region  # IAM ARNs carry no region
+        state = {
+            **args.inputs,
+            "arn": f"arn:aws:{module}:{region}:{ACCOUNT_ID}:{kind}/{physical}",
+            "id": f"{args.name}-id",
+            "name": physical,
+            **EXTRA_OUTPUTS.get(args.typ, {}),
+        }
+        if args.typ == "aws:kms/key:Key":
+            state["keyId"] = f"{args.name}-key-id"
+        if args.typ == "aws:dynamodb/table:Table":
+            state["streamArn"] = f"{state['arn']}/stream/mock"
+        return f"{args.name}-id", state
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
+        # A bare dict: the SDK's MockMonitor iterates the failures of a tuple, and None fails.
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/mock",
+                    "userId": "MOCK", "id": ACCOUNT_ID}
+        if args.token == "aws:index/getRegion:getRegion":
+            return {"region": self.region, "name": self.region, "id": self.region}
+        if args.token == "aws:index/getPartition:getPartition":
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
+        return {}
+
+
+class RecordingMonitor(MockMonitor):
+    """A MockMonitor that also keeps each RegisterResource request, in registration order."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.requests: list[tuple[str, Any]] = []
+        self.stack_outputs: dict[str, Any] = {}
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)
+        self.requests.append((response.urn, request))
+        return response
+
+    def record(self, urn: str, request: Any) -> dict[str, Any]:
+        """The manifest entry for one request."""
+        return {
+            "urn": urn,
+            "type": request.type,
+            "name": request.name,
+            "custom": bool(request.custom),
+            "parent": request.parent,
+            "provider": request.provider,
+            "inputs": plain_inputs(json_format.MessageToDict(request.object)),
+            "dependencies": list(request.dependencies),
+            "propertyDependencies": {
+                key: list(deps.urns) for key, deps in sorted(request.propertyDependencies.items())
+            },
+            "protect": bool(request.protect),
+            "retainOnDelete": bool(request.retainOnDelete),
+            "aliases": [json_format.MessageToDict(a) for a in request.aliases],
+        }
+
+
+def plain_inputs(value: Any) -> Any:
+    """Mask secrets as "[secret]" and reduce resource references to their URN."""
+    if isinstance(value, dict):
+        sig = value.get(SIG_KEY)
+        if sig == SECRET_SIG:
+            return MASK
+        if sig == RESOURCE_SIG:
+            return value.get("urn", "")
+        return {key: plain_inputs(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain_inputs(item) for item in value]
+    return value

@@ -1,0 +1,98 @@
+"""`strata synth STACK`: run the real program under Pulumi's mock runtime, write the manifest.
+
+The manifest holds every RegisterResource request exactly as the engine would receive it
+(camelCase inputs, parent, dependencies, protect, aliases; secrets masked), so the policy
+pack and the tests judge the real program, not a re-implementation of it.
+"""
+
+from __future__ import annotations
+
+import json
+import runpy
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime.stack import wait_for_rpcs
+from pulumi.runtime.sync_await import _sync_await
+
+from infra._mocks import MASK, RecordingMonitor, StrataMocks
+from infra._stackfile import find_project, read_stack_config
+
+__all__ = ["summary", "synthesize", "write_manifest"]
+
+
+def synthesize(stack: str, project_dir: Path | None = None,
+               overrides: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run the program for `stack` under mocks and return the manifest dict.
+
+    `overrides` replaces config values (namespaced keys, CLI string form); tests use it to
+    supply secrets or to vary the catalog. Raises ConfigError for a bad stack config.
+    """
+    project = find_project(project_dir)
+    config = read_stack_config(project, stack)
+    values = {**config.values, **(overrides or {})}
+    region = values.get("aws:region", "eu-west-1")
+    monitor = RecordingMonitor(StrataMocks(region))
+    pulumi.runtime.settings.reset_options()
+    pulumi.runtime.set_mocks(monitor.mocks, project=project.name, stack=stack, preview=False,
+                             monitor=monitor)
+    pulumi.runtime.set_all_config(values, config.secret_keys)
+    runpy.run_path(str(project.main / "__main__.py"), run_name="__main__")
+    _sync_await(wait_for_rpcs())
+    resources = [monitor.record(urn, request) for urn, request in monitor.requests]
+    return {
+        "project": project.name,
+        "stack": stack,
+        "resources": resources,
+        "outputs": _stack_outputs(),
+        "placeholders": config.placeholders,
+    }
+
+
+def _stack_outputs() -> dict[str, Any]:
+    root = pulumi.runtime.settings.get_root_resource()
+    outputs: dict[str, Any] = {}
+    for name, value in getattr(root, "outputs", {}).items():
+        output = pulumi.Output.from_input(value)
+        secret = _sync_await(output.is_secret())
+        outputs[name] = MASK if secret else _sync_await(output.future())
+    return outputs
+
+
+def write_manifest(manifest: dict[str, Any], out_dir: Path) -> Path:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "manifest.json"
+    body = {k: v for k, v in manifest.items() if k != "placeholders"}
+    path.write_text(json.dumps(body, indent=2, sort_keys=False, default=str) + "\n")
+    return path
+
+
+def summary(manifest: dict[str, Any]) -> str:
+    """Resources by top-level component and by type, plus any secret placeholders used."""
+    resources = manifest["resources"]
+    by_type = Counter(r["type"] for r in resources if r["custom"])
+    by_component: Counter[str] = Counter()
+    for r in resources:
+        if r["custom"]:
+            by_component[_top_component(r["urn"])] += 1
+    lines = [f"stack {manifest['stack']}: {len(resources)} resources registered "
+             f"({sum(by_type.values())} custom, {len(resources) - sum(by_type.values())} "
+             f"components)", "", "by component:"]
+    lines += [f"  {count:5d}  {name}" for name, count in sorted(by_component.items())]
+    lines += ["", "by type:"]
+    lines += [f"  {count:5d}  {name}" for name, count in sorted(by_type.items())]
+    if manifest.get("placeholders"):
+        lines += ["", "secure config values replaced by placeholders (only the Pulumi CLI can "
+                      "decrypt them): " + ", ".join(manifest["placeholders"])]
+    return "\n".join(lines)
+
+
+def _top_component(urn: str) -> str:
+    """The first component under the stack in the URN's type chain, e.g. `Platform`."""
+    qualified = urn.split("::")[2]
+    chain = qualified.split("$")
+    components = [t for t in chain if t.startswith("strata:")]
+    return urn.split("::")[-1].split("-")[0] if not components else \
+        (components[1] if len(components) > 1 else components[0]).rsplit(":", 1)[-1]

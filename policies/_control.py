@@ -1,0 +1,275 @@
+"""Control metadata and verdicts, and the adapter that turns a control into a pulumi_policy Policy.
+
+A control is a small pure function over plain inputs: `check(resource, config)` for one
+resource, `check(stack, config)` for the whole stack. It yields `Finding`s; the adapter turns
+them into what the engine understands:
+
+- a violation -> `report_violation` (at the policy's enforcement level);
+- a value unknown during preview -> "cannot verify", raised as pulumi_policy's
+  `UnknownValueError`, which the engine records as an advisory "can't run policy ... during
+  preview" diagnostic: visible, never a pass, and it does not block a preview;
+- a violation waived by an active entry in `policies/exemptions.py` -> the policy's
+  not-applicable reason "exempted: ...", so reports list it.
+
+A control that raises is reported as a violation ("control error"): fail closed.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyComplianceFramework,
+    PolicyConfigSchema,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.proxy import UnknownValueError
+
+from policies._values import ABSENT, get, is_unknown, plain
+from policies.exemptions import EXEMPTIONS, Exemption, match_exemption
+
+__all__ = [
+    "Control",
+    "Finding",
+    "Node",
+    "Res",
+    "StackView",
+    "cannot_verify",
+    "fail",
+    "judge",
+]
+
+FSBP = "AWS Foundational Security Best Practices"
+FSBP_URL = "https://docs.aws.amazon.com/securityhub/latest/userguide/fsbp-standard.html"
+CANNOT_VERIFY = "cannot verify"
+
+
+@dataclass(frozen=True)
+class Finding:
+    message: str
+    urn: str | None = None
+    """Stack controls name the offending resource; resource controls leave it to the engine."""
+    unknown: bool = False
+
+
+def fail(message: str, urn: str | None = None) -> Finding:
+    return Finding(message, urn)
+
+
+def cannot_verify(path: str, urn: str | None = None, what: str = "") -> Finding:
+    detail = f" ({what})" if what else ""
+    return Finding(f"{CANNOT_VERIFY}: {path} is unknown during preview{detail}", urn, True)
+
+
+def judge(props: Mapping[str, Any], path: str, ok: Callable[[Any], bool], default: Any,
+          message: str, urn: str | None = None) -> list[Finding]:
+    """One property against a predicate; absent means `default` (the provider's default).
+
+    `message` may use {value} and {path}; an absent value is shown as "absent (provider
+    default X)" so both the engine form and the offline form read the same.
+    """
+    value = get(props, path)
+    if is_unknown(value):
+        return [cannot_verify(path, urn)]
+    shown = repr(value)
+    if value is ABSENT:
+        value = default
+        shown = f"absent (provider default {default!r})"
+    if ok(value):
+        return []
+    return [fail(message.format(value=shown, path=path), urn)]
+
+
+@dataclass(frozen=True)
+class Res:
+    """One resource as a resource control sees it."""
+
+    type: str
+    name: str
+    urn: str
+    props: dict[str, Any]
+
+
+@dataclass
+class Node:
+    """One resource as a stack control sees it: inputs plus parent and dependencies."""
+
+    type: str
+    name: str
+    urn: str
+    props: dict[str, Any]
+    parent: str | None = None
+    dependencies: list[str] = field(default_factory=list)
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def tags(self) -> dict[str, Any]:
+        tags = self.props.get("tags")
+        return tags if isinstance(tags, dict) else {}
+
+
+class StackView:
+    def __init__(self, nodes: Iterable[Node]) -> None:
+        self.nodes = list(nodes)
+        self.by_urn = {n.urn: n for n in self.nodes}
+
+    def of_type(self, *types: str) -> list[Node]:
+        return [n for n in self.nodes if n.type in types]
+
+    def ancestors(self, node: Node) -> Iterable[Node]:
+        seen: set[str] = set()
+        current = self.by_urn.get(node.parent or "")
+        while current is not None and current.urn not in seen:
+            seen.add(current.urn)
+            yield current
+            current = self.by_urn.get(current.parent or "")
+
+    def tag(self, node: Node, key: str) -> Any:
+        """The node's own tag, else the nearest ancestor's (for resources that take no tags)."""
+        if key in node.tags:
+            return node.tags[key]
+        for ancestor in self.ancestors(node):
+            if key in ancestor.tags:
+                return ancestor.tags[key]
+        return ABSENT
+
+    def deps_of(self, node: Node, prop: str) -> list[Node]:
+        return [self.by_urn[u] for u in node.property_dependencies.get(prop, [])
+                if u in self.by_urn]
+
+
+Check = Callable[[Any, Mapping[str, Any]], Iterable[Finding]]
+
+_SEVERITY = {s.value: s for s in Severity}
+_LEVEL = {e.value: e for e in EnforcementLevel}
+
+
+class CannotVerify(UnknownValueError):
+    """pulumi_policy turns this into the engine's advisory "can't run policy during preview"."""
+
+    def __init__(self, message: str) -> None:
+        Exception.__init__(self, message)
+        self.unknown_type_sentinel = ""
+        self.props = []
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Control:
+    name: str
+    description: str
+    severity: Literal["low", "medium", "high", "critical"]
+    enforcement: Literal["advisory", "mandatory", "disabled"]
+    remediation: str
+    check: Check
+    scope: Literal["resource", "stack"] = "resource"
+    types: tuple[str, ...] = ()
+    """Resource types judged (resource controls); empty means every type."""
+    fsbp: str | None = None
+    """AWS FSBP control id(s), e.g. "RDS.3"; None for a Strata baseline control."""
+    config: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """JSON-schema properties of the control's config; each has a `default`."""
+    tags: tuple[str, ...] = ()
+
+    def defaults(self) -> dict[str, Any]:
+        return {k: v["default"] for k, v in self.config.items() if "default" in v}
+
+    def settings(self, configured: Mapping[str, Any] | None) -> dict[str, Any]:
+        merged = self.defaults()
+        merged.update(plain(configured or {}))
+        merged.pop("enforcementLevel", None)
+        return merged
+
+    @property
+    def framework(self) -> str:
+        return f"FSBP {self.fsbp}" if self.fsbp else "Strata baseline"
+
+    def to_policy(self, exemptions: tuple[Exemption, ...] = EXEMPTIONS,
+                  today: _dt.date | None = None) -> ResourceValidationPolicy | StackValidationPolicy:
+        meta: dict[str, Any] = {
+            "enforcement_level": _LEVEL[self.enforcement],
+            "severity": _SEVERITY[self.severity],
+            "remediation_steps": self.remediation,
+            "tags": list(self.tags) or None,
+            "framework": PolicyComplianceFramework(
+                name="fsbp" if self.fsbp else "strata",
+                version="1.0.0",
+                reference=self.fsbp or self.name,
+                specification=FSBP if self.fsbp else "Strata platform baseline",
+            ),
+            "url": FSBP_URL if self.fsbp else None,
+        }
+        if self.config:
+            meta["config_schema"] = PolicyConfigSchema(properties={k: dict(v) for k, v in
+                                                                   self.config.items()})
+        if self.scope == "resource":
+            return ResourceValidationPolicy(
+                self.name, self.description,
+                validate=lambda args, report: self._validate_resource(args, report, exemptions,
+                                                                      today),
+                **meta)
+        return StackValidationPolicy(
+            self.name, self.description,
+            validate=lambda args, report: self._validate_stack(args, report, exemptions, today),
+            **meta)
+
+    # -- adapters -------------------------------------------------------------------------
+
+    def _validate_resource(self, args: ResourceValidationArgs, report: Callable[..., None],
+                           exemptions: tuple[Exemption, ...], today: _dt.date | None) -> None:
+        if self.types and args.resource_type not in self.types:
+            return
+        res = Res(args.resource_type, args.name, args.urn, plain(args.props))
+        self._run(lambda: self.check(res, self.settings(args.get_config())), args.urn,
+                  report, args.not_applicable, exemptions, today)
+
+    def _validate_stack(self, args: StackValidationArgs, report: Callable[..., None],
+                        exemptions: tuple[Exemption, ...], today: _dt.date | None) -> None:
+        nodes = []
+        for r in args.resources:
+            parent = r.parent.urn if r.parent is not None else (r.opts.parent or None)
+            nodes.append(Node(
+                r.resource_type, r.name, r.urn, plain(r.props), parent,
+                [d.urn for d in r.dependencies],
+                {k: [d.urn for d in v] for k, v in r.property_dependencies.items()}))
+        stack = StackView(nodes)
+        self._run(lambda: self.check(stack, self.settings(args.get_config())), None, report,
+                  args.not_applicable, exemptions, today)
+
+    def _run(self, evaluate: Callable[[], Iterable[Finding]], urn: str | None,
+             report: Callable[..., None], not_applicable: Callable[[str], None],
+             exemptions: tuple[Exemption, ...], today: _dt.date | None) -> None:
+        try:
+            findings = list(evaluate())
+        except Exception as exc:  # fail closed: a broken control must not pass a resource
+            report(f"control error: {type(exc).__name__}: {exc}", urn)
+            return
+        unknown: list[str] = []
+        exempted: list[str] = []
+        for finding in findings:
+            target = finding.urn or urn or ""
+            if finding.unknown:
+                unknown.append(finding.message + (f" [{finding.urn}]" if finding.urn else ""))
+                continue
+            active, expired = match_exemption(self.name, target, exemptions, today)
+            if active is not None:
+                exempted.append(f"{target}: {active.reason} (approved by {active.approved_by},"
+                                f" expires {active.expires.isoformat()})")
+                continue
+            message = finding.message
+            if expired is not None:
+                message += (f" (exemption expired {expired.expires.isoformat()}, not honoured:"
+                            f" {expired.reason})")
+            report(message, finding.urn)
+        if unknown:
+            raise CannotVerify("; ".join(unknown))
+        if exempted:
+            not_applicable("exempted: " + "; ".join(exempted))

@@ -1,0 +1,105 @@
+"""ServiceData: one service's key, stores and role, and nothing anyone else can reach.
+
+The role is assumable only through EKS Pod Identity and is granted exactly the service's
+own stores (and, once events exist, its declared topics). Stores are encrypted with the
+service's own key, which only that role and the account's administrators may use.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypedDict
+
+import pulumi
+import pulumi_aws as aws
+
+from components._store import AlarmThresholds, DataStore
+from components._tags import ownership_tags
+from components.kms import EncryptionKey
+from components.network import Network
+from stacks._context import ServiceContext
+from stacks._stores import build_stores
+from stacks.catalog import Environment, MonitoringSpec, Service
+
+__all__ = ["ServiceData", "ServiceDataArgs"]
+
+
+class ServiceDataArgs(TypedDict):
+    service: Service
+    """The service's catalog entry."""
+    environment: Environment
+    network: Network
+    monitoring: MonitoringSpec
+
+
+class ServiceData(pulumi.ComponentResource):
+    """A service's data boundary: key, stores, and a pod-identity role granted only those."""
+
+    role: aws.iam.Role
+    key: EncryptionKey
+    stores: list[DataStore]
+    tags: dict[str, str]
+
+    def __init__(self, name: str, args: ServiceDataArgs,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("strata:index:ServiceData", name, None, opts)
+        service, env = args["service"], args["environment"]
+        self.service_name = name
+        self.tags = ownership_tags(owner=service.owner, service=name, environment=env.name,
+                                   classification=service.classification,
+                                   cost_center=env.cost_center)
+        self.role = aws.iam.Role(
+            f"{name}-role",
+            name=f"strata-{env.name}-{name}",
+            description=f"Workload role of {name}; reaches only {name}'s own data.",
+            assume_role_policy=_pod_identity_trust(),
+            max_session_duration=3600,
+            tags=self.tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.key = EncryptionKey(
+            f"{name}-key",
+            {
+                "description": f"Data of service {name} ({env.name})",
+                "alias": f"strata/{env.name}/{name}",
+                "tags": self.tags,
+                "user_role_arns": [self.role.arn],
+                "service_principals": _service_principals(service, env.region),
+                "protect": env.protected,
+            },
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        context = ServiceContext(name, service, env, args["network"], self.key, self.tags)
+        self.stores = build_stores(context, self)
+        for store in self.stores:
+            store.grant_read(self.role)
+            store.grant_write(self.role)
+        monitoring = args["monitoring"]
+        self.thresholds = AlarmThresholds(cpu_percent=monitoring.cpu_alarm_percent,
+                                          storage_free_percent=monitoring.storage_alarm_free_percent)
+        self.catalog_entry: dict[str, Any] = {
+            "owner": service.owner,
+            "classification": service.classification,
+            "key": self.key.arn,
+            "role": self.role.arn,
+            "stores": [store.catalog_entry() for store in self.stores],
+        }
+        self.register_outputs({"roleArn": self.role.arn, "keyArn": self.key.arn})
+
+
+def _pod_identity_trust() -> str:
+    """EKS Pod Identity assumes the role for the service account bound to it, nothing else."""
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Sid": "EksPodIdentity",
+        "Effect": "Allow",
+        "Principal": {"Service": "pods.eks.amazonaws.com"},
+        "Action": ["sts:AssumeRole", "sts:TagSession"],
+    }]})
+
+
+def _service_principals(service: Service, region: str) -> list[str]:
+    """AWS services that must use the owner's key directly (not through a KMS grant)."""
+    principals = [f"logs.{region}.amazonaws.com"]
+    if service.timeseries is not None and service.timeseries.engine == "influxdb":
+        principals.append("timestream-influxdb.amazonaws.com")
+    return principals
