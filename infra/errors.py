@@ -54,7 +54,8 @@ class ConfigError(pulumi.RunError):
         count = len(self.problems)
         lines = [f"{self.file}: {count} problem{'s' if count != 1 else ''} in the stack config"]
         for problem in self.problems:
-            lines.append(f"  [{problem.code}] {format_path(problem.path)}: {problem.message}")
+            where = f"{format_path(problem.path)}: " if problem.path else ""
+            lines.append(f"  [{problem.code}] {where}{problem.message}")
             if problem.allowed:
                 lines.append(f"      allowed: {problem.allowed}")
         return "\n".join(lines)

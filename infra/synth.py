@@ -70,16 +70,15 @@ def write_manifest(manifest: dict[str, Any], out_dir: Path) -> Path:
 
 
 def summary(manifest: dict[str, Any]) -> str:
-    """Resources by top-level component and by type, plus any secret placeholders used."""
+    """Resources per top-level component and per type, plus any secret placeholders used."""
     resources = manifest["resources"]
-    by_type = Counter(r["type"] for r in resources if r["custom"])
-    by_component: Counter[str] = Counter()
-    for r in resources:
-        if r["custom"]:
-            by_component[_top_component(r["urn"])] += 1
+    custom = [r for r in resources if r["custom"]]
+    by_type = Counter(r["type"] for r in custom)
+    owners = _top_components(resources)
+    by_component = Counter(owners.get(r["urn"], "(stack)") for r in custom)
     lines = [f"stack {manifest['stack']}: {len(resources)} resources registered "
-             f"({sum(by_type.values())} custom, {len(resources) - sum(by_type.values())} "
-             f"components)", "", "by component:"]
+             f"({len(custom)} custom, {len(resources) - len(custom)} components)",
+             "", "by component:"]
     lines += [f"  {count:5d}  {name}" for name, count in sorted(by_component.items())]
     lines += ["", "by type:"]
     lines += [f"  {count:5d}  {name}" for name, count in sorted(by_type.items())]
@@ -89,10 +88,16 @@ def summary(manifest: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _top_component(urn: str) -> str:
-    """The first component under the stack in the URN's type chain, e.g. `Platform`."""
-    qualified = urn.split("::")[2]
-    chain = qualified.split("$")
-    components = [t for t in chain if t.startswith("strata:")]
-    return urn.split("::")[-1].split("-")[0] if not components else \
-        (components[1] if len(components) > 1 else components[0]).rsplit(":", 1)[-1]
+def _top_components(resources: list[dict[str, Any]]) -> dict[str, str]:
+    """urn -> name of its ancestor directly under the Platform component (e.g. `orders`)."""
+    by_urn = {r["urn"]: r for r in resources}
+    tops = {r["urn"] for r in resources
+            if by_urn.get(r["parent"], {}).get("type") == "strata:index:Platform"}
+    owners: dict[str, str] = {}
+    for r in resources:
+        node = r
+        while node and node["urn"] not in tops:
+            node = by_urn.get(node["parent"])
+        if node:
+            owners[r["urn"]] = node["name"]
+    return owners

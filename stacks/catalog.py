@@ -133,7 +133,7 @@ class PostgresSpec(StrictModel):
     shards: Annotated[int, Field(ge=1, le=64)] = 1
     partition_by: Literal["tenant", "region"] = "tenant"
     """`tenant`: tenants hash onto shards. `region`: each shard serves listed geographies."""
-    regions: list[Annotated[str, Field(pattern=r"^[a-z]{2}(-[a-z0-9]+)*$")]] = []
+    regions: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{1,15}$")]] = []
     """Geographies (e.g. `eu`, `us`) when partitioning by region; spread over the shards."""
     instance_class: Annotated[str, Field(pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")] | None = None
     """Instance class. Default: db.t4g.medium (RDS) or Serverless v2 (Aurora)."""
