@@ -8,12 +8,13 @@ Keys are camelCase in YAML (the Pulumi convention) and snake_case in Python.
 from __future__ import annotations
 
 import ipaddress
-import re
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
+
+from components._plan import largest_az_count
 
 __all__ = [
     "Catalog",
@@ -213,6 +214,9 @@ class TopicSpec(StrictModel):
     cleanup_policy: Literal["delete", "compact"] = "delete"
     configs: dict[Annotated[str, Field(pattern=r"^[a-z.]+$")], str] = {}
     """Other topic-level Kafka configs, verbatim."""
+    acknowledge_replication_change: bool = False
+    """Accept that a replication-factor change (against `stacks/topics.<stack>.lock.json`)
+    replaces the topic and deletes its data. Remove once deployed and re-locked."""
 
 
 class ConsumerSpec(StrictModel):
@@ -299,6 +303,11 @@ class ClusterSpec(StrictModel):
     """Managed node groups by name (compute `nodegroups`)."""
     public_access_cidrs: list[str] = []
     """Open the API endpoint publicly to these CIDRs only. Default: private endpoint only."""
+    admin_role_arn: (
+        Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/\S+$")] | None
+    ) = None
+    """IAM role given cluster-admin through an EKS access entry. Default: a
+    `strata-<env>-admin` role created with the cluster, assumable by account principals."""
 
     @field_validator("public_access_cidrs")
     @classmethod
@@ -359,6 +368,11 @@ def semantic_problems(catalog: Catalog) -> list[Problem]:
         if catalog.cluster.public_access_cidrs:
             problems.append(Problem(("cluster", "publicAccessCidrs"),
                                     "prod keeps the EKS API endpoint private", "[]", "STRATA-E101"))
+    if net.az_count > largest_az_count(net.cidr):
+        problems.append(Problem(("network", "azCount"),
+                                f"{net.cidr} leaves subnets smaller than /28 for {net.az_count} AZs",
+                                f"1..{largest_az_count(net.cidr)}, or a larger CIDR",
+                                "STRATA-E101"))
     for name, service in catalog.services.items():
         problems += _store_problems(("services", name), service, env)
     problems += _kafka_problems(catalog)
@@ -443,6 +457,12 @@ def _kafka_problems(catalog: Catalog) -> list[Problem]:
                                 f">= {kafka.storage_gib}", "STRATA-E103"))
     topics = {f"{svc}.{topic}": spec for svc, s in catalog.services.items()
               for topic, spec in s.produces.items()}
+    major_minor = tuple(int(part) for part in kafka.kafka_version.split(".")[:2])
+    if kafka.mode == "provisioned" and topics and major_minor < (3, 6):
+        # aws.msk.Topic uses the MSK topic API, which needs Kafka 3.6 or later.
+        problems.append(Problem(("kafka", "kafkaVersion"),
+                                f"topics as code need Kafka 3.6 or later ({kafka.kafka_version})",
+                                ">= 3.6", "STRATA-E103"))
     for svc, service in catalog.services.items():
         for index, consumer in enumerate(service.consumes):
             at = ("services", svc, "consumes", index, "topic")
@@ -496,6 +516,3 @@ def _cluster_problems(catalog: Catalog) -> list[Problem]:
                                     f"{group.min_size}..{group.max_size}", "STRATA-E105"))
     return problems
 
-
-def is_dns_label(value: str) -> bool:
-    return re.fullmatch(DNS_LABEL, value) is not None

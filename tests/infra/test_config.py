@@ -52,6 +52,8 @@ BAD_CONFIGS = [
     ("zero shards", _with("services.orders.postgres.shards", 0),
      "strata:services.orders.postgres.shards", "1..64"),
     ("cidr too wide", _with("network.cidr", "10.0.0.0/8"), "strata:network.cidr", "/16../24"),
+    ("cidr too small for the AZs", _with("network.azCount", 6, _with("network.cidr", "10.0.0.0/24")),
+     "strata:network.azCount", "smaller than /28"),
     ("public cidr", _with("network.cidr", "8.8.0.0/16"), "strata:network.cidr", "private"),
     ("service name not DNS-safe", _with("services.Orders_Svc", {"owner": "a-team",
                                                                "classification": "public"}),
