@@ -79,13 +79,20 @@ def judge(props: Mapping[str, Any], path: str, ok: Callable[[Any], bool], defaul
     value = get(props, path)
     if is_unknown(value):
         return [cannot_verify(path, urn)]
-    shown = repr(value)
+    shown = _show(value)
     if value is ABSENT:
         value = default
-        shown = f"absent (provider default {default!r})"
+        shown = f"absent (provider default {_show(default)})"
     if ok(value):
         return []
     return [fail(message.format(value=shown, path=path), urn)]
+
+
+def _show(value: Any) -> str:
+    # Numbers arrive as floats over the wire; 30.0 reads better as 30.
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return repr(value)
 
 
 @dataclass(frozen=True)
@@ -193,7 +200,8 @@ class Control:
         return f"FSBP {self.fsbp}" if self.fsbp else "Strata baseline"
 
     def to_policy(self, exemptions: tuple[Exemption, ...] = EXEMPTIONS,
-                  today: _dt.date | None = None) -> ResourceValidationPolicy | StackValidationPolicy:
+                  today: _dt.date | None = None,
+                  ) -> ResourceValidationPolicy | StackValidationPolicy:
         meta: dict[str, Any] = {
             "enforcement_level": _LEVEL[self.enforcement],
             "severity": _SEVERITY[self.severity],

@@ -85,10 +85,6 @@ def _target(proxy: Any) -> Any:
     return proxy
 
 
-class _UnknownAt(str):
-    """Returned by `get` when the path crosses an unknown; carries the sentinel."""
-
-
 def get(obj: Any, path: str, default: Any = ABSENT) -> Any:
     """`get(props, "encryptionInfo.encryptionInTransit.clientBroker")`.
 

@@ -91,7 +91,7 @@ def _check_eks_secrets(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
                  "without envelope encryption")]
 
 
-def _check_launch_template_ebs(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
+def _check_launch_template_ebs(res: Res, cfg: Mapping[str, Any]) -> Iterable[Finding]:
     mappings = get(res.props, "blockDeviceMappings", default=[])
     if is_unknown(mappings):
         return [cannot_verify("blockDeviceMappings")]
@@ -105,9 +105,10 @@ def _check_launch_template_ebs(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Fi
         # pulumi-aws v7 declares `encrypted` as a string ("true"/"false").
         findings += judge(mapping, "ebs.encrypted", lambda v: as_bool(v) is True, "false",
                           f"blockDeviceMappings[{i}].ebs.encrypted is {{value}}")
-        findings += [Finding(f.message.replace("ebs.kmsKeyId", f"blockDeviceMappings[{i}]"
-                                               ".ebs.kmsKeyId"), f.urn, f.unknown)
-                     for f in _key_findings(mapping, "ebs.kmsKeyId", "aws/ebs")]
+        if cfg["requireCustomerManagedKey"]:
+            findings += [Finding(f.message.replace("ebs.kmsKeyId", f"blockDeviceMappings[{i}]"
+                                                   ".ebs.kmsKeyId"), f.urn, f.unknown)
+                         for f in _key_findings(mapping, "ebs.kmsKeyId", "aws/ebs")]
     return findings
 
 
@@ -150,7 +151,8 @@ def _check_force_ssl(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
 
 
 def _companions(stack: StackView, bucket_urn: str, kind: str) -> list[Any]:
-    return [n for n in stack.of_type(kind) if bucket_urn in n.property_dependencies.get("bucket", [])]
+    return [n for n in stack.of_type(kind)
+            if bucket_urn in n.property_dependencies.get("bucket", [])]
 
 
 def _check_s3_kms(stack: StackView, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
@@ -249,12 +251,16 @@ CONTROLS = [
         tags=("encryption", "kubernetes")),
     Control(
         "strata-launch-template-ebs-encryption",
-        "Launch templates encrypt every EBS volume with a customer-managed key, so node disks "
-        "do not depend on the account's default encryption setting.",
+        "Launch templates encrypt every EBS volume, so node disks do not depend on the "
+        "account's default encryption setting.",
         severity="high", enforcement="mandatory", check=_check_launch_template_ebs,
         types=("aws:ec2/launchTemplate:LaunchTemplate",),
+        config={"requireCustomerManagedKey": {
+            "type": "boolean", "default": False,
+            "description": "Also require ebs.kmsKeyId (node disks hold no service data; "
+                           "aws/ebs is accepted by default)."}},
         remediation="Declare blockDeviceMappings for the root device with ebs.encrypted=\"true\" "
-                    "and ebs.kmsKeyId.",
+                    "(and ebs.kmsKeyId when requireCustomerManagedKey is set).",
         tags=("encryption",)),
     Control(
         "strata-msk-tls-in-transit",

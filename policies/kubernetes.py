@@ -1,0 +1,112 @@
+"""Kubernetes tenancy: restricted pod security and default-deny networking per namespace."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from policies._control import Control, Finding, Node, Res, StackView, cannot_verify, fail
+from policies._values import ABSENT, as_list, get, is_unknown
+
+__all__ = ["CONTROLS"]
+
+NAMESPACE = "kubernetes:core/v1:Namespace"
+NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+_ENFORCE = "pod-security.kubernetes.io/enforce"
+_SYSTEM = ["kube-system", "kube-public", "kube-node-lease", "default"]
+
+
+def _check_pod_security(res: Res, cfg: Mapping[str, Any]) -> Iterable[Finding]:
+    name = get(res.props, "metadata.name")
+    if name in cfg["exemptNamespaces"]:
+        return []
+    labels = get(res.props, "metadata.labels", default={})
+    if is_unknown(labels):
+        return [cannot_verify("metadata.labels")]
+    level = labels.get(_ENFORCE, ABSENT) if isinstance(labels, dict) else ABSENT
+    if is_unknown(level):
+        return [cannot_verify(f"metadata.labels.{_ENFORCE}")]
+    if level == "restricted":
+        return []
+    shown = "absent (Kubernetes default privileged)" if level is ABSENT else repr(level)
+    return [fail(f"label {_ENFORCE} is {shown}: pods may run privileged, as root or with host "
+                 "access")]
+
+
+def _in_namespace(stack: StackView, obj: Node, ns: Node) -> bool | None:
+    if ns.urn in obj.property_dependencies.get("metadata", []):
+        return True
+    name = get(ns.props, "metadata.name")
+    target = get(obj.props, "metadata.namespace")
+    if is_unknown(name) or is_unknown(target):
+        return None
+    return name is not ABSENT and name == target
+
+
+def _is_default_deny(policy: Node, types: list[str]) -> bool:
+    spec = policy.props.get("spec") or {}
+    selector = spec.get("podSelector") or {}
+    if selector.get("matchLabels") or selector.get("matchExpressions"):
+        return False
+    declared = set(as_list(spec.get("policyTypes")))
+    return all(t in declared and not spec.get(t.lower()) for t in types)
+
+
+def _namespaces(stack: StackView, cfg: Mapping[str, Any]) -> list[Node]:
+    return [ns for ns in stack.of_type(NAMESPACE)
+            if get(ns.props, "metadata.name") not in cfg["exemptNamespaces"]]
+
+
+def _check_default_deny(stack: StackView, cfg: Mapping[str, Any]) -> Iterable[Finding]:
+    policies = stack.of_type(NETWORK_POLICY)
+    for ns in _namespaces(stack, cfg):
+        placed = [(p, _in_namespace(stack, p, ns)) for p in policies]
+        if any(v is True and _is_default_deny(p, cfg["policyTypes"]) for p, v in placed):
+            continue
+        if any(v is None for _, v in placed):
+            yield cannot_verify("metadata.namespace", ns.urn)
+        else:
+            yield fail(f"no NetworkPolicy in this namespace selects all pods and denies "
+                       f"{'/'.join(cfg['policyTypes'])} by default", ns.urn)
+
+
+def _check_quotas(stack: StackView, cfg: Mapping[str, Any]) -> Iterable[Finding]:
+    for ns in _namespaces(stack, cfg):
+        for kind in ("kubernetes:core/v1:ResourceQuota", "kubernetes:core/v1:LimitRange"):
+            if not any(_in_namespace(stack, o, ns) is not False for o in stack.of_type(kind)):
+                yield fail(f"no {kind.rsplit(':', 1)[-1]} in this namespace: one tenant can "
+                           "starve the others", ns.urn)
+
+
+_EXEMPT = {"exemptNamespaces": {"type": "array", "items": {"type": "string"}, "default": _SYSTEM,
+                                "description": "Namespaces (by metadata.name) not judged."}}
+
+CONTROLS = [
+    Control(
+        "strata-namespace-pod-security-restricted",
+        "Tenant namespaces enforce the Pod Security Standard \"restricted\".",
+        severity="high", enforcement="mandatory", check=_check_pod_security, types=(NAMESPACE,),
+        config=_EXEMPT,
+        remediation="Label the namespace pod-security.kubernetes.io/enforce: restricted.",
+        tags=("kubernetes",)),
+    Control(
+        "strata-namespace-default-deny",
+        "Every tenant namespace has a default-deny NetworkPolicy (empty podSelector, no rules "
+        "for the denied directions); traffic is then allowed explicitly.",
+        severity="high", enforcement="mandatory", check=_check_default_deny, scope="stack",
+        config={**_EXEMPT,
+                "policyTypes": {"type": "array", "items": {"enum": ["Ingress", "Egress"]},
+                                "default": ["Ingress", "Egress"],
+                                "description": "Directions the default policy must deny."}},
+        remediation="Add a NetworkPolicy in the namespace with podSelector {} and policyTypes "
+                    "[Ingress, Egress] and no rules, then allow DNS and named peers explicitly.",
+        tags=("kubernetes", "network")),
+    Control(
+        "strata-namespace-quotas",
+        "Every tenant namespace has a ResourceQuota and a LimitRange.",
+        severity="low", enforcement="advisory", check=_check_quotas, scope="stack",
+        config=_EXEMPT,
+        remediation="Create a ResourceQuota and a LimitRange in the namespace (TenantNamespace "
+                    "does).",
+        tags=("kubernetes",)),
+]
