@@ -66,15 +66,16 @@ def _peak_rss_mib() -> float:
 
 
 def run_synth(services: int, manifest_out: Path) -> dict[str, Any]:
-    import pulumi_aws  # noqa: PLC0415
-    import pulumi_kubernetes  # noqa: F401, PLC0415
+    import pulumi_aws
+    import pulumi_kubernetes  # noqa: F401
 
-    import stacks.platform  # noqa: F401, PLC0415
-    from infra.synth import synthesize  # noqa: PLC0415
+    import stacks.platform  # noqa: F401
+    from infra.synth import synthesize
 
     # One-time module loads are not per-resource cost: load the lazy AWS submodules first.
     for module in WARM_MODULES:
-        getattr(getattr(pulumi_aws, module), "__all__", None)  # any non-dunder-introspection attribute loads it
+        # Reading any attribute other than the introspection dunders performs the load.
+        getattr(getattr(pulumi_aws, module), "__all__", None)
 
     with tempfile.TemporaryDirectory() as folder:
         project = Path(folder)
@@ -91,11 +92,11 @@ def run_synth(services: int, manifest_out: Path) -> dict[str, Any]:
 
 def run_floor(manifest_in: Path) -> dict[str, Any]:
     """Replay the synth's registrations as bare resources: the SDK's own cost for them."""
-    import pulumi  # noqa: PLC0415
-    from pulumi.runtime.stack import wait_for_rpcs  # noqa: PLC0415
-    from pulumi.runtime.sync_await import _sync_await  # noqa: PLC0415
+    import pulumi
+    from pulumi.runtime.stack import wait_for_rpcs
+    from pulumi.runtime.sync_await import _sync_await
 
-    from infra._mocks import RecordingMonitor, StrataMocks  # noqa: PLC0415
+    from infra._mocks import RecordingMonitor, StrataMocks
 
     records = json.loads(manifest_in.read_text())
     monitor = RecordingMonitor(StrataMocks("eu-west-1"))

@@ -19,6 +19,7 @@ __all__ = [
     "KAFKA_CLUSTER_CONNECT",
     "KAFKA_CONSUME_GROUP",
     "KAFKA_CONSUME_TOPIC",
+    "KAFKA_CREATE_TOPIC",
     "KAFKA_PRODUCE_TOPIC",
     "KMS_DECRYPT",
     "KMS_ENCRYPT_DECRYPT",
@@ -103,6 +104,11 @@ KAFKA_CONSUME_TOPIC = (
 KAFKA_CONSUME_GROUP = (
     "kafka-cluster:AlterGroup",        # join the group and commit offsets
     "kafka-cluster:DescribeGroup",
+)
+KAFKA_CREATE_TOPIC = (
+    # MSK Serverless only: the MSK topic API (aws.msk.Topic) does not serve serverless
+    # clusters, so the owning service creates its own topics; scoped to its topic ARNs.
+    "kafka-cluster:CreateTopic",
 )
 
 

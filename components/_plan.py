@@ -17,7 +17,8 @@ TIERS = ("private", "public", "isolated")
 @dataclass(frozen=True)
 class SubnetPlan:
     tier: str
-    """`public` (load balancers, NAT), `private` (workloads, egress via NAT), `isolated` (data, no route out)."""
+    """`public` (load balancers, NAT), `private` (workloads, egress via NAT), or
+    `isolated` (data stores, no route out)."""
     az: str
     cidr: str
 

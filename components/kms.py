@@ -38,7 +38,8 @@ class EncryptionKeyArgs(TypedDict):
     """AWS services (e.g. `logs.eu-west-1.amazonaws.com`) that encrypt on the account's
     behalf, limited to this account by `aws:SourceAccount`. Default: none."""
     protect: NotRequired[bool]
-    """Protect and retain the key (deleting a key destroys every byte it encrypted). Default: off."""
+    """Protect and retain the key (deleting a key destroys every byte it encrypted).
+    Default: off."""
     deletion_window_days: NotRequired[int]
     """Waiting period before a scheduled deletion completes. Default: 30 days (the maximum)."""
 

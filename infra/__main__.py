@@ -10,3 +10,5 @@ from stacks.platform import Platform
 platform = Platform("strata", {"catalog": load_catalog()})
 pulumi.export("vpcId", platform.network.vpc_id)
 pulumi.export("dataCatalog", platform.data_catalog)
+pulumi.export("eksClusterName", platform.cluster.name)
+pulumi.export("kafkaBootstrapBrokers", platform.kafka.bootstrap_brokers)

@@ -28,13 +28,41 @@ EXTRA_OUTPUTS: dict[str, dict[str, Any]] = {
         "endpoint": "https://mock.eks.amazonaws.com",
         "certificateAuthority": {"data": "bW9jay1jYQ=="},
         "identities": [{"oidcs": [{"issuer": "https://oidc.eks.mock/id/MOCK"}]}],
+        # The EKS-created security group that Kafka's ingress rule admits.
+        "vpcConfig": {"clusterSecurityGroupId": "sg-mock-eks-cluster", "vpcId": "vpc-mock"},
     },
     "aws:msk/cluster:Cluster": {
         "bootstrapBrokersSaslIam": "b-1.mock:9098,b-2.mock:9098",
         "clusterName": "mock-msk",
+        # Real MSK ARNs end in <cluster-name>/<uuid>; topic and group ARNs are derived from it.
+        "arn": f"arn:aws:kafka:eu-west-1:{ACCOUNT_ID}:cluster/mock-msk/"
+               "0a1b2c3d-4e5f-6789-abcd-ef0123456789-2",
+        "clusterUuid": "0a1b2c3d-4e5f-6789-abcd-ef0123456789-2",
+        "currentVersion": "K3AEGXETSR30VB",
     },
-    "aws:rds/cluster:Cluster": {"endpoint": "mock.cluster.rds.amazonaws.com", "port": 5432},
-    "aws:rds/instance:Instance": {"address": "mock.rds.amazonaws.com", "port": 5432},
+    "aws:msk/serverlessCluster:ServerlessCluster": {
+        "bootstrapBrokersSaslIam": "boot-mock.c2.kafka-serverless.eu-west-1.amazonaws.com:9098",
+        "arn": f"arn:aws:kafka:eu-west-1:{ACCOUNT_ID}:cluster/mock-msk-serverless/"
+               "9f8e7d6c-5b4a-3210-fedc-ba9876543210-s1",
+        "clusterUuid": "9f8e7d6c-5b4a-3210-fedc-ba9876543210-s1",
+    },
+    "aws:msk/configuration:Configuration": {"latestRevision": 1},
+    "aws:ec2/launchTemplate:LaunchTemplate": {"latestVersion": 1},
+    "aws:rds/cluster:Cluster": {
+        "endpoint": "mock.cluster.rds.amazonaws.com", "port": 5432,
+        # IAM database auth ARNs name the cluster resource id; the shard map names the secret.
+        "clusterResourceId": "cluster-MOCKRESOURCEID",
+        "masterUserSecrets": [{"secretArn": f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT_ID}:"
+                                            "secret:rds!cluster-mock", "secretStatus": "active"}],
+    },
+    "aws:rds/instance:Instance": {
+        "address": "mock.rds.amazonaws.com", "port": 5432,
+        "resourceId": "db-MOCKRESOURCEID",
+        "masterUserSecrets": [{"secretArn": f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT_ID}:"
+                                            "secret:rds!db-mock", "secretStatus": "active"}],
+    },
+    "aws:timestreaminfluxdb/dbInstance:DbInstance": {"endpoint": "mock.influxdb.amazonaws.com",
+                                                     "port": 8086},
 }
 
 
@@ -82,7 +110,7 @@ class RecordingMonitor(MockMonitor):
         self.requests: list[tuple[str, Any]] = []
         self.stack_outputs: dict[str, Any] = {}
 
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+    def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
         self.requests.append((response.urn, request))
         return response

@@ -53,7 +53,7 @@ _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
 
 def _load_yaml(path: Path) -> Any:
     try:
-        return yaml.load(path.read_text(), Loader=_UniqueKeyLoader)  # noqa: S506 (safe loader)
+        return yaml.load(path.read_text(), Loader=_UniqueKeyLoader)
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(path.name, [Problem((), f"cannot read: {exc}", "", "STRATA-E004")]) \
             from None

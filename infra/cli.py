@@ -30,6 +30,12 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--manifest", type=Path, help="judge this manifest instead of synthesizing")
     check.add_argument("--format", choices=("table", "json", "sarif"), default="table")
     check.add_argument("--out", type=Path, help="write the report here instead of stdout")
+
+    topics = commands.add_parser("topics", help="topic state that stateful changes are judged "
+                                 "against")
+    topics.add_argument("action", choices=("lock",), help="lock: record the catalog's topics as "
+                        "deployed in stacks/topics.STACK.lock.json (run after `pulumi up`)")
+    topics.add_argument("stack")
     return parser
 
 
@@ -38,10 +44,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "synth":
             return _synth(args.stack, args.out)
+        if args.command == "topics":
+            return _lock_topics(args.stack)
         if (args.stack is None) == (args.manifest is None):
             print("strata check: give a STACK or --manifest FILE (one of them)", file=sys.stderr)
             return 2
-        from infra.check import run_check  # noqa: PLC0415 (grpc import only when checking)
+        from infra.check import run_check
 
         return run_check(stack=args.stack, manifest_path=args.manifest, fmt=args.format,
                          out=args.out)
@@ -51,13 +59,24 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _synth(stack: str, out: Path | None) -> int:
-    from infra._stackfile import find_project  # noqa: PLC0415
-    from infra.synth import summary, synthesize, write_manifest  # noqa: PLC0415
+    from infra._stackfile import find_project
+    from infra.synth import summary, synthesize, write_manifest
 
     manifest = synthesize(stack)
     path = write_manifest(manifest, out or find_project().root / "build" / stack)
     print(summary(manifest))
     print(f"\nwrote {path}")
+    return 0
+
+
+def _lock_topics(stack: str) -> int:
+    from infra._stackfile import find_project, read_stack_config
+    from infra.config import catalog_from_values
+    from stacks._events import write_topic_lock
+
+    config = read_stack_config(find_project(), stack)
+    catalog = catalog_from_values(config.values, config.file.name)
+    print(f"wrote {write_topic_lock(catalog, stack)}")
     return 0
 
 

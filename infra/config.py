@@ -18,9 +18,10 @@ import pulumi
 from pydantic import BaseModel, ValidationError
 
 from infra.errors import ConfigError
+from stacks._events import read_topic_lock, topic_lock_problems
 from stacks.catalog import Catalog, Problem, semantic_problems
 
-__all__ = ["NAMESPACE", "catalog_from_raw", "load_catalog"]
+__all__ = ["NAMESPACE", "catalog_from_raw", "catalog_from_values", "load_catalog"]
 
 NAMESPACE = "strata"
 SECTIONS = tuple(Catalog.model_fields)
@@ -44,12 +45,15 @@ def load_catalog() -> Catalog:
     region = pulumi.runtime.get_config("aws:region")
     if region and isinstance(raw.get("environment"), dict):
         raw["environment"] = {**raw["environment"], "region": region}
-    return catalog_from_raw(raw, stack_file, problems)
+    return catalog_from_raw(raw, stack_file, problems,
+                            topic_lock=read_topic_lock(pulumi.get_stack()))
 
 
 def catalog_from_raw(raw: Mapping[str, Any], stack_file: str,
-                     earlier: list[Problem] | None = None) -> Catalog:
-    """Validate `raw` (the `strata:` keys without their prefix); raise ConfigError with all problems."""
+                     earlier: list[Problem] | None = None,
+                     topic_lock: Mapping[str, Any] | None = None) -> Catalog:
+    """Validate `raw` (the `strata:` keys without their prefix); raise ConfigError with all
+    problems. `topic_lock` is the deployed topic state that stateful changes are judged against."""
     problems = list(earlier or [])
     for key in raw:
         if key not in SECTIONS:
@@ -60,9 +64,22 @@ def catalog_from_raw(raw: Mapping[str, Any], stack_file: str,
         problems += [_problem(error) for error in exc.errors(include_url=False)]
         raise ConfigError(stack_file, problems) from None
     problems += semantic_problems(catalog)
+    problems += topic_lock_problems(catalog, topic_lock)
     if problems:
         raise ConfigError(stack_file, problems)
     return catalog
+
+
+def catalog_from_values(values: Mapping[str, str], stack_file: str) -> Catalog:
+    """The catalog from a stack file's config values (CLI string form), without running the
+    program; used by commands that only need the catalog."""
+    raw: dict[str, Any] = {}
+    for key, value in values.items():
+        if key.startswith(f"{NAMESPACE}:"):
+            raw[key.split(":", 1)[1]] = json.loads(value) if value[:1] in "{[" else value
+    if "aws:region" in values and isinstance(raw.get("environment"), dict):
+        raw["environment"] = {**raw["environment"], "region": values["aws:region"]}
+    return catalog_from_raw(raw, stack_file)
 
 
 def _strata_keys() -> list[str]:

@@ -8,7 +8,15 @@ from components.kms import EncryptionKey
 from components.network import Network
 from stacks.catalog import Environment, Service
 
-__all__ = ["ServiceContext"]
+__all__ = ["CLASSIFIED", "ServiceContext", "is_protected"]
+
+CLASSIFIED = ("confidential", "restricted")
+
+
+def is_protected(environment: Environment, service: Service) -> bool:
+    """Stateful resources are protected in protected environments, and confidential or
+    restricted data is protected everywhere (policy strata-classified-data-protection)."""
+    return environment.protected or service.classification in CLASSIFIED
 
 
 @dataclass(frozen=True)
@@ -24,7 +32,7 @@ class ServiceContext:
 
     @property
     def protect(self) -> bool:
-        return self.environment.protected
+        return is_protected(self.environment, self.service)
 
     @property
     def prefix(self) -> str:

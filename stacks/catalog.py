@@ -29,8 +29,8 @@ __all__ = [
     "NodeGroupSpec",
     "PostgresSpec",
     "Problem",
-    "Service",
     "ServerlessCapacity",
+    "Service",
     "TableCapacity",
     "TimeseriesSpec",
     "TimeseriesTable",
@@ -40,7 +40,8 @@ __all__ = [
 ]
 
 DNS_LABEL = r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$"
-"""Lower-case DNS label, at most 32 characters: fits RDS, MSK, EKS and Kubernetes names once prefixed."""
+"""Lower-case DNS label, at most 32 characters: fits RDS, MSK, EKS and Kubernetes names
+once prefixed."""
 
 DnsName = Annotated[str, Field(pattern=DNS_LABEL)]
 Classification = Literal["public", "internal", "confidential", "restricted"]
@@ -62,7 +63,7 @@ class Environment(StrictModel):
     """Who owns and pays for the stack, and how careful it must be."""
 
     name: DnsName
-    """Environment name, used in resource names and the `environment` tag (e.g. `dev`, `prod-eu`)."""
+    """Environment name, used in resource names and the `environment` tag (`dev`, `prod-eu`)."""
     tier: Tier
     """`prod` turns on multi-AZ, deletion protection, longer backups and stricter validation."""
     owner: DnsName
@@ -71,7 +72,8 @@ class Environment(StrictModel):
     region: Annotated[str, Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")] = "eu-west-1"
     """Filled from `aws:region`; the provider needs it there anyway."""
     protect: bool | None = None
-    """Protect stateful resources (Pulumi protect, deletion protection, retain). Default: on in prod."""
+    """Protect stateful resources (Pulumi protect, deletion protection, retain).
+    Default: on in prod."""
     log_retention_days: Literal[7, 14, 30, 60, 90, 180, 365, 731, 1827, 3653] | None = None
     """CloudWatch log retention. Default: 30 days, 365 in prod."""
     backup_retention_days: Annotated[int, Field(ge=1, le=35)] | None = None
@@ -370,7 +372,7 @@ def semantic_problems(catalog: Catalog) -> list[Problem]:
                                     "prod keeps the EKS API endpoint private", "[]", "STRATA-E101"))
     if net.az_count > largest_az_count(net.cidr):
         problems.append(Problem(("network", "azCount"),
-                                f"{net.cidr} leaves subnets smaller than /28 for {net.az_count} AZs",
+                                f"{net.cidr} leaves subnets below /28 for {net.az_count} AZs",
                                 f"1..{largest_az_count(net.cidr)}, or a larger CIDR",
                                 "STRATA-E101"))
     for name, service in catalog.services.items():

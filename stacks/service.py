@@ -17,7 +17,7 @@ from components._store import AlarmThresholds, DataStore
 from components._tags import ownership_tags
 from components.kms import EncryptionKey
 from components.network import Network
-from stacks._context import ServiceContext
+from stacks._context import ServiceContext, is_protected
 from stacks._stores import build_stores
 from stacks.catalog import Environment, MonitoringSpec, Service
 
@@ -65,11 +65,12 @@ class ServiceData(pulumi.ComponentResource):
                 "tags": self.tags,
                 "user_role_arns": [self.role.arn],
                 "service_principals": _service_principals(service, env.region),
-                "protect": env.protected,
+                "protect": is_protected(env, service),
             },
             opts=pulumi.ResourceOptions(parent=self),
         )
         context = ServiceContext(name, service, env, args["network"], self.key, self.tags)
+        self.protect = is_protected(env, service)
         self.stores = build_stores(context, self)
         for store in self.stores:
             store.grant_read(self.role)

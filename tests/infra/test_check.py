@@ -206,16 +206,12 @@ def test_round_trip_of_a_few_hundred_resources_is_fast(session: PackSession) -> 
     assert elapsed < 15, result.timings
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "real findings in the program, for the lead: aws.msk.Topic and its produce RolePolicy are "
-    "children of KafkaCluster (owner 'platform' by the parent chain), so strata-no-shared-stores "
-    "rejects each service's produce grant; parent topics under the owning ServiceData"))
-def test_synthesized_dev_stack_passes() -> None:
-    synth = pytest.importorskip("infra.synth", reason="infra.synth is not importable")
-    if not hasattr(synth, "synthesize"):
-        pytest.skip("infra.synth has no synthesize() yet (lead's issue); remove this guard then")
-    manifest = synth.synthesize("dev", ROOT)
-    with pack_session(stack="dev") as running:
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_synthesized_stacks_pass(stack: str) -> None:
+    from infra.synth import synthesize
+
+    manifest = synthesize(stack, ROOT)
+    with pack_session(stack=stack) as running:
         result = running.analyze(manifest)
     assert result.exit_code == 0, [(f.policy, f.name, f.message) for f in result.findings
                                    if f.blocking]

@@ -52,8 +52,9 @@ BAD_CONFIGS = [
     ("zero shards", _with("services.orders.postgres.shards", 0),
      "strata:services.orders.postgres.shards", "1..64"),
     ("cidr too wide", _with("network.cidr", "10.0.0.0/8"), "strata:network.cidr", "/16../24"),
-    ("cidr too small for the AZs", _with("network.azCount", 6, _with("network.cidr", "10.0.0.0/24")),
-     "strata:network.azCount", "smaller than /28"),
+    ("cidr too small for the AZs",
+     _with("network.azCount", 6, _with("network.cidr", "10.0.0.0/24")),
+     "strata:network.azCount", "below /28"),
     ("public cidr", _with("network.cidr", "8.8.0.0/16"), "strata:network.cidr", "private"),
     ("service name not DNS-safe", _with("services.Orders_Svc", {"owner": "a-team",
                                                                "classification": "public"}),
@@ -157,3 +158,28 @@ def test_cli_rejects_duplicate_yaml_keys(tmp_path):
     assert result.returncode == 2
     assert "duplicate key 'aws:region'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_refuses_an_unacknowledged_replication_change_against_the_lock():
+    lock = {"version": 1, "topics": {"orders.order-events": {"replicationFactor": 3,
+                                                             "partitions": 12}}}
+    with pytest.raises(ConfigError) as caught:
+        catalog_from_raw(_dev_raw(), "Pulumi.dev.yaml", topic_lock=lock)
+    text = caught.value.render()
+    assert "[STRATA-E106] strata:services.orders.produces.order-events.replicationFactor" in text
+    assert "[STRATA-E106] strata:services.orders.produces.order-events.partitions" in text
+    acknowledged = _with("services.orders.produces.order-events.acknowledgeReplicationChange",
+                         True, _with("services.orders.produces.order-events.partitions", 12))
+    catalog_from_raw(acknowledged, "Pulumi.dev.yaml", topic_lock=lock)
+
+
+def test_topics_lock_command_writes_what_synth_then_checks(tmp_path, monkeypatch):
+    import stacks._events as events
+
+    monkeypatch.setattr(events, "LOCK_DIR", tmp_path)
+    from infra.cli import main
+
+    monkeypatch.chdir(ROOT)
+    assert main(["topics", "lock", "dev"]) == 0
+    lock = events.read_topic_lock("dev")
+    assert lock["topics"]["orders.order-events"] == {"replicationFactor": 2, "partitions": 6}

@@ -108,11 +108,21 @@ def test_every_taggable_resource_carries_the_five_tags(stack):
     assert checked > 25
 
 
-def test_protection_only_in_prod(stack):
-    manifest = _synth(stack)
-    keys = [r for r in manifest["resources"] if r["type"] == "aws:kms/key:Key"]
-    assert all(k["protect"] is (stack == "prod") for k in keys)
-    assert all(k["retainOnDelete"] is (stack == "prod") for k in keys)
+def test_stateful_protection_in_prod_and_for_classified_data_everywhere(stack):
+    manifest, catalog = _synth(stack), _catalog(stack)
+    owners = _service_of(manifest)
+    stateful = {"aws:kms/key:Key", "aws:rds/instance:Instance", "aws:rds/cluster:Cluster",
+                "aws:dynamodb/table:Table", "aws:msk/topic:Topic"}
+    checked = 0
+    for r in manifest["resources"]:
+        if r["type"] not in stateful or r["urn"] not in owners:
+            continue
+        classified = catalog.services[owners[r["urn"]]].classification in (
+            "confidential", "restricted")
+        expected = stack == "prod" or classified
+        assert r["protect"] is expected and r["retainOnDelete"] is expected, r["urn"]
+        checked += 1
+    assert checked >= len(catalog.services)
 
 
 def test_each_key_is_usable_only_by_its_own_service(stack):
@@ -135,7 +145,8 @@ def test_no_role_is_granted_another_services_resources(stack):
     owners = _service_of(manifest)
     by_urn = {r["urn"]: r for r in manifest["resources"]}
     grants = 0
-    for policy in (r for r in manifest["resources"] if r["type"] == "aws:iam/rolePolicy:RolePolicy"):
+    policies = [r for r in manifest["resources"] if r["type"] == "aws:iam/rolePolicy:RolePolicy"]
+    for policy in policies:
         grantee = policy["inputs"]["role"]
         service = grantee.removeprefix(f"strata-{stack}-")
         if service == grantee:
@@ -160,4 +171,7 @@ def test_no_role_is_granted_another_services_resources(stack):
                     assert not any(f"-{other}" in arn.split(":")[-1] for arn in resources
                                    if ":topic/" not in arn and ":group/" not in arn), \
                         (service, other, resources)
-    assert grants >= 0  # grows with stores; counted per store in the component tests
+    expected = sum(2 * (bool(svc.postgres) + len(svc.keyvalue) + bool(svc.timeseries))
+                   + len(svc.produces) + len(svc.consumes)
+                   for svc in _catalog(stack).services.values())
+    assert grants == expected  # read + write per store, one per topic produced or consumed

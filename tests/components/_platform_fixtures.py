@@ -1,0 +1,16 @@
+"""Shared builders for component tests: a network and a key under the mock runtime."""
+
+from __future__ import annotations
+
+from components.kms import EncryptionKey
+from components.network import Network
+
+
+def key_and_network(tags: dict[str, str], azs: int = 3) -> tuple[EncryptionKey, Network]:
+    key = EncryptionKey("platform-key", {"description": "platform", "alias": "strata/test/p",
+                                         "tags": tags})
+    network = Network("network", {
+        "cidr": "10.0.0.0/16",
+        "availability_zones": [f"eu-west-1{c}" for c in "abc"[:azs]],
+        "tags": tags, "log_key": key, "log_retention_days": 30})
+    return key, network

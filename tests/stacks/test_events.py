@@ -1,0 +1,194 @@
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+
+import kubernetes_validate
+import pytest
+
+from infra.synth import synthesize
+from stacks._events import (
+    consumer_relations,
+    read_topic_lock,
+    topic_lock,
+    topic_lock_problems,
+    write_topic_lock,
+)
+from stacks.catalog import Catalog
+
+EXPECTED_CONSUMES = {  # from Pulumi.<stack>.yaml: service -> {(topic, group)}
+    "payments": {("orders.order-events", "payments")},
+    "inventory": {("orders.order-events", "inventory-reservations")},
+    "telemetry": {("payments.payment-events", "telemetry")},
+    "analytics": {("orders.order-events", "analytics"), ("payments.payment-events", "analytics")},
+    "orders": set(),
+}
+EXPECTED_PRODUCES = {"orders": {"orders.order-events"}, "payments": {"payments.payment-events"},
+                     "inventory": set(), "telemetry": set(), "analytics": set()}
+
+
+@pytest.fixture(scope="module")
+def manifests():
+    return {stack: synthesize(stack) for stack in ("dev", "prod")}
+
+
+def _of_type(manifest, type_):
+    return [r for r in manifest["resources"] if r["type"] == type_]
+
+
+def _kafka_access(manifest, env):
+    """role's service -> (topics it may write, (topic, group) pairs it may read)."""
+    produces, consumes = defaultdict(set), defaultdict(set)
+    for policy in _of_type(manifest, "aws:iam/rolePolicy:RolePolicy"):
+        role = policy["inputs"]["role"]
+        if not role.startswith(f"strata-{env}-"):
+            continue
+        service = role.removeprefix(f"strata-{env}-")
+        statements = json.loads(policy["inputs"]["policy"])["Statement"]
+        topics = [(s["Action"], r.rsplit("/", 1)[-1]) for s in statements
+                  for r in s["Resource"] if ":topic/" in r]
+        groups = [r.rsplit("/", 1)[-1] for s in statements for r in s["Resource"]
+                  if ":group/" in r]
+        for actions, topic in topics:
+            assert "kafka-cluster:*" not in actions
+            if "kafka-cluster:WriteData" in actions:
+                produces[service].add(topic)
+            if "kafka-cluster:ReadData" in actions:
+                assert len(groups) == 1
+                consumes[service].add((topic, groups[0]))
+    return produces, consumes
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_synth_builds_cluster_kafka_topics_and_tenancy_per_service(manifests, stack):
+    manifest = manifests[stack]
+    assert len(_of_type(manifest, "aws:eks/cluster:Cluster")) == 1
+    assert len(_of_type(manifest, "aws:msk/cluster:Cluster")) == 1
+    topics = {t["name"]: t for t in _of_type(manifest, "aws:msk/topic:Topic")}
+    assert set(topics) == {"orders.order-events", "payments.payment-events"}
+    # Both producers hold confidential or restricted data: their topics are protected in
+    # every environment, not only in prod.
+    assert all(t["protect"] and t["retainOnDelete"] for t in topics.values())
+    namespaces = {n["inputs"]["metadata"]["name"]
+                  for n in _of_type(manifest, "kubernetes:core/v1:Namespace")}
+    assert namespaces == set(EXPECTED_CONSUMES)
+    pod_identity = "aws:eks/podIdentityAssociation:PodIdentityAssociation"
+    bindings = {(b["inputs"]["namespace"], b["inputs"]["roleArn"].rsplit("/", 1)[-1])
+                for b in _of_type(manifest, pod_identity)}
+    assert bindings == {(s, f"strata-{stack}-{s}") for s in EXPECTED_CONSUMES}
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_role_has_exactly_its_declared_kafka_grants(manifests, stack):
+    produces, consumes = _kafka_access(manifests[stack], stack)
+    for service in EXPECTED_CONSUMES:
+        assert produces.get(service, set()) == EXPECTED_PRODUCES[service], service
+        assert consumes.get(service, set()) == EXPECTED_CONSUMES[service], service
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_no_role_produces_to_another_services_topic(manifests, stack):
+    produces, _ = _kafka_access(manifests[stack], stack)
+    for service, topics in produces.items():
+        assert all(topic.split(".", 1)[0] == service for topic in topics), (service, topics)
+
+
+def test_prod_kafka_is_sized_and_strict(manifests):
+    cluster = _of_type(manifests["prod"], "aws:msk/cluster:Cluster")[0]
+    assert cluster["inputs"]["numberOfBrokerNodes"] == 3
+    assert cluster["inputs"]["enhancedMonitoring"] == "PER_TOPIC_PER_BROKER"
+    rule = _of_type(manifests["prod"],
+                    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    kafka_rules = [r for r in rule if r["inputs"].get("fromPort") == 9098]
+    assert [r["inputs"]["referencedSecurityGroupId"] for r in kafka_rules] == \
+        ["sg-mock-eks-cluster"]
+    eks = _of_type(manifests["prod"], "aws:eks/cluster:Cluster")[0]["inputs"]
+    assert eks["vpcConfig"]["endpointPublicAccess"] is False
+    assert eks["deletionProtection"] is True
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_kubernetes_object_validates_against_the_schema(manifests, stack):
+    objects = [r for r in manifests[stack]["resources"]
+               if r["type"].startswith("kubernetes:") and r["custom"]]
+    # 5 services x (namespace, account, quota, limits, 5 base policies, kafka egress), plus
+    # store egress for the 3 services with a PostgreSQL or InfluxDB port.
+    assert len(objects) == 5 * 10 + 3
+    for obj in objects:
+        kubernetes_validate.validate(obj["inputs"], "1.33", strict=True)
+
+
+def test_serverless_dev_has_grants_but_no_topic_resources():
+    manifest = synthesize("dev", overrides={"strata:kafka": json.dumps({"mode": "serverless"})})
+    assert len(_of_type(manifest, "aws:msk/serverlessCluster:ServerlessCluster")) == 1
+    assert _of_type(manifest, "aws:msk/topic:Topic") == []
+    produces, consumes = _kafka_access(manifest, "dev")
+    assert produces["orders"] == {"orders.order-events"}
+    assert consumes["analytics"] == EXPECTED_CONSUMES["analytics"]
+
+
+# --- topic lock ------------------------------------------------------------------------------
+
+
+def _catalog(tier="prod", partitions=12, rf=None, ack=False, mode="provisioned"):
+    topic = {"partitions": partitions, "acknowledgeReplicationChange": ack}
+    if rf is not None:
+        topic["replicationFactor"] = rf
+    return Catalog.model_validate({
+        "environment": {"name": tier, "tier": tier, "owner": "platform", "costCenter": "cc-1"},
+        "network": {"azCount": 3},
+        "kafka": {"mode": mode},
+        "services": {
+            "orders": {"owner": "team-a", "classification": "internal",
+                       "produces": {"order-events": topic}},
+            "billing": {"owner": "team-b", "classification": "internal",
+                        "produces": {"invoices": {}},
+                        "consumes": [{"topic": "orders.order-events", "maxLagMessages": 50}]},
+        }})
+
+
+def test_lock_records_effective_replication_and_partitions():
+    lock = topic_lock(_catalog())
+    assert lock["topics"] == {
+        "billing.invoices": {"replicationFactor": 3, "partitions": 6},
+        "orders.order-events": {"replicationFactor": 3, "partitions": 12}}
+
+
+def test_lock_round_trips_through_the_file(tmp_path):
+    path = write_topic_lock(_catalog(), "prod", tmp_path)
+    assert path.name == "topics.prod.lock.json"
+    assert read_topic_lock("prod", tmp_path) == topic_lock(_catalog())
+    assert read_topic_lock("dev", tmp_path) is None
+
+
+def test_rejects_unacknowledged_replication_change():
+    lock = topic_lock(_catalog())
+    problems = topic_lock_problems(_catalog(rf=2), lock)
+    assert len(problems) == 1
+    problem = problems[0]
+    assert problem.code == "STRATA-E106"
+    assert problem.path == ("services", "orders", "produces", "order-events",
+                            "replicationFactor")
+    assert "replaces topic orders.order-events and deletes its data" in problem.message
+    assert "acknowledgeReplicationChange: true" in problem.allowed
+
+
+def test_accepts_acknowledged_replication_change():
+    assert topic_lock_problems(_catalog(rf=2, ack=True), topic_lock(_catalog())) == []
+
+
+def test_rejects_partition_decrease_even_when_acknowledged():
+    problems = topic_lock_problems(_catalog(partitions=6, ack=True), topic_lock(_catalog()))
+    assert [(p.path[-1], p.code, p.allowed) for p in problems] == [
+        ("partitions", "STRATA-E106", ">= 12")]
+
+
+def test_partition_increase_and_no_lock_are_fine():
+    assert topic_lock_problems(_catalog(partitions=24), topic_lock(_catalog())) == []
+    assert topic_lock_problems(_catalog(rf=2), None) == []
+
+
+def test_consumer_relations_default_the_group_to_the_service():
+    relations = consumer_relations(_catalog())
+    assert [(r.service, r.topic, r.group, r.max_lag_messages) for r in relations] == [
+        ("billing", "orders.order-events", "billing", 50)]
