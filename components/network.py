@@ -114,7 +114,7 @@ class Network(pulumi.ComponentResource):
         for service in ("s3", "dynamodb"):
             aws.ec2.VpcEndpoint(
                 f"{name}-{service}-endpoint", vpc_id=vpc.id, vpc_endpoint_type="Gateway",
-                service_name=region.region.apply(lambda r, s=service: f"com.amazonaws.{r}.{s}"),
+                service_name=pulumi.Output.concat("com.amazonaws.", region.region, f".{service}"),
                 route_table_ids=[rt.id for rt in route_tables],
                 tags=with_name(tags, f"{name}-{service}"), opts=child)
 

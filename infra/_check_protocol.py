@@ -269,7 +269,8 @@ def configure_request(info: Any, user_config: Mapping[str, Any]) -> tuple[Any, d
 
 
 def _level_name(value: int) -> str:
-    return {v: k for k, v in LEVELS.items()}.get(value, "advisory")
+    names: dict[int, str] = {int(v): k for k, v in LEVELS.items()}
+    return names.get(value, "advisory")
 
 
 # -- resources -------------------------------------------------------------------------------

@@ -95,7 +95,7 @@ def _top_components(resources: list[dict[str, Any]]) -> dict[str, str]:
             if by_urn.get(r["parent"], {}).get("type") == "strata:index:Platform"}
     owners: dict[str, str] = {}
     for r in resources:
-        node = r
+        node: dict[str, Any] | None = r
         while node and node["urn"] not in tops:
             node = by_urn.get(node["parent"])
         if node:

@@ -163,8 +163,9 @@ class Platform(pulumi.ComponentResource):
             "storage_target_percent": kafka.storage_target_percent,
             "production": env.is_prod, "protect": env.protected,
             "retention_hours": kafka.retention_hours,
-            "topics": {  # type: ignore[typeddict-item]
-                full_name: {**args, "owner": self.services[full_name.split(".", 1)[0]],
+            "topics": {
+                full_name: {**args,  # type: ignore[typeddict-item]
+                            "owner": self.services[full_name.split(".", 1)[0]],
                             "protect": self.services[full_name.split(".", 1)[0]].protect}
                 for full_name, args in topic_args(catalog).items()},
         }
