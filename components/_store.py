@@ -8,7 +8,7 @@ hand-typed metric names, and ServiceData grants access only through `grant_read`
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 import pulumi
@@ -56,7 +56,6 @@ class AlarmThresholds:
 
     cpu_percent: int = 80
     storage_free_percent: int = 20
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 class DataStore(Protocol):
@@ -64,6 +63,9 @@ class DataStore(Protocol):
 
     kind: str
     """`postgres`, `dynamodb` or `timeseries` (the data catalog's vocabulary)."""
+    ports: tuple[int, ...]
+    """TCP ports workloads open to reach the store in the data subnets; empty when the store
+    is reached only through AWS APIs."""
 
     def grant_read(self, role: aws.iam.Role) -> aws.iam.RolePolicy: ...
 

@@ -94,6 +94,7 @@ class KeyValueTable(pulumi.ComponentResource):
     """One DynamoDB table owned by one service."""
 
     kind = "dynamodb"
+    ports: tuple[int, ...] = ()  # AWS API only, through the gateway endpoint
     table: aws.dynamodb.Table
     arn: pulumi.Output[str]
     table_name: str

@@ -276,7 +276,7 @@ class KafkaCluster(pulumi.ComponentResource):
     def grant_produce(self, role: aws.iam.Role, topic: Topic,
                       grantee: str | None = None) -> aws.iam.RolePolicy:
         """Let `role` connect and write to `topic`, and nothing else on the cluster."""
-        who = grantee or _resource_name(role)
+        who = grantee or role.pulumi_resource_name
         return attach_grant(self, f"{who}-produce-{topic.name}", role, [
             statement(KAFKA_CLUSTER_CONNECT, [self.arn], "Connect"),
             statement(KAFKA_PRODUCE_TOPIC + (KAFKA_CREATE_TOPIC if self.serverless else ()),
@@ -286,18 +286,13 @@ class KafkaCluster(pulumi.ComponentResource):
     def grant_consume(self, role: aws.iam.Role, topic: Topic, group: str,
                       grantee: str | None = None) -> aws.iam.RolePolicy:
         """Let `role` read `topic` as consumer group `group` (join it and commit offsets)."""
-        who = grantee or _resource_name(role)
+        who = grantee or role.pulumi_resource_name
         group_ref = pulumi.Output.from_input(self.arn).apply(lambda arn: group_arn(arn, group))
         return attach_grant(self, f"{who}-consume-{topic.name}-{group}", role, [
             statement(KAFKA_CLUSTER_CONNECT, [self.arn], "Connect"),
             statement(KAFKA_CONSUME_TOPIC, [topic.arn], "ReadTopic"),
             statement(KAFKA_CONSUME_GROUP, [group_ref], "ConsumerGroup"),
         ])
-
-
-def _resource_name(resource: pulumi.Resource) -> str:
-    # The SDK keeps the logical name privately; it is stable for the resource's lifetime.
-    return str(getattr(resource, "_name", "role"))
 
 
 def _server_properties(production: bool, replication: int) -> str:

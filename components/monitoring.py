@@ -31,7 +31,7 @@ HTTPS = 443
 
 
 class MonitoredService(TypedDict):
-    """One service whose stores get alarms (a `ServiceData` is accepted as well)."""
+    """One service whose stores get alarms."""
 
     name: str
     stores: Sequence[DataStore]
@@ -124,7 +124,7 @@ class Monitoring(pulumi.ComponentResource):
         self._tags = require_tags(args["tags"], name)
         self._key = args["key"]
         self._child = pulumi.ResourceOptions(parent=self)
-        services = [_as_monitored(s) for s in args["services"]]
+        services = args["services"]
         lags = [ConsumerLag(c["service"], c["topic"], c["group"], int(c["max_lag_messages"]))
                 for c in args.get("consumers", [])]
         kafka, eks = args.get("kafka"), args.get("eks")
@@ -326,16 +326,6 @@ class Monitoring(pulumi.ComponentResource):
                                       "unifiedAlerting": {"enabled": True}}),
             tags=self._tags, opts=self._child)
         return grafana.endpoint
-
-
-def _as_monitored(service: Any) -> MonitoredService:
-    if isinstance(service, Mapping):
-        return MonitoredService(name=service["name"], stores=list(service["stores"]),
-                                thresholds=service.get("thresholds", AlarmThresholds()),
-                                tags=service["tags"])
-    # A ServiceData (stacks/service.py); components do not import stacks.
-    return MonitoredService(name=service.service_name, stores=list(service.stores),
-                            thresholds=service.thresholds, tags=service.tags)
 
 
 def _grafana_trust(account_id: str) -> str:

@@ -119,6 +119,7 @@ class PostgresShardSet(pulumi.ComponentResource):
     """N PostgreSQL shards with a published shard map; access only through IAM auth grants."""
 
     kind = "postgres"
+    ports: tuple[int, ...] = (PORT,)
     shard_map_parameter: aws.ssm.Parameter
     shard_map_name: str
     security_group_id: pulumi.Output[str]

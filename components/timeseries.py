@@ -80,6 +80,7 @@ class InfluxDbInstance(pulumi.ComponentResource):
     """A private Timestream for InfluxDB instance; credentials only via `grant_read`."""
 
     kind = "timeseries"
+    ports: tuple[int, ...] = (INFLUX_PORT,)
     instance: aws.timestreaminfluxdb.DbInstance
     secret: aws.secretsmanager.Secret
     log_bucket: aws.s3.Bucket
@@ -211,6 +212,7 @@ class LiveAnalyticsDatabase(pulumi.ComponentResource):
     """A Timestream for LiveAnalytics database and its tables, encrypted with the owner's key."""
 
     kind = "timeseries"
+    ports: tuple[int, ...] = ()  # AWS API only
     database: aws.timestreamwrite.Database
     tables: dict[str, aws.timestreamwrite.Table]
     rejected_bucket: aws.s3.Bucket

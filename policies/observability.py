@@ -86,7 +86,8 @@ CONTROLS = [
         "PostgreSQL instances and clusters publish their logs to CloudWatch Logs.",
         severity="medium", enforcement="advisory", check=_check_rds_logs,
         types=(_aws.RDS_INSTANCE, _aws.RDS_CLUSTER), fsbp="RDS.36, RDS.37",
-        remediation="Set enabledCloudwatchLogsExports=[\"postgresql\", \"upgrade\"].",
+        remediation="Set enabledCloudwatchLogsExports=[\"postgresql\", \"upgrade\"] (Aurora "
+                    "clusters export only \"postgresql\").",
         tags=("logging",)),
     Control(
         "strata-msk-broker-logging",
@@ -114,10 +115,11 @@ CONTROLS = [
         tags=("logging", "kubernetes")),
     Control(
         "strata-data-store-alarms",
-        "Every serving data store is covered by at least one CloudWatch metric alarm. Advisory "
-        "by default while monitoring is being built; set it mandatory in the policy config.",
-        severity="medium", enforcement="advisory", check=_check_alarms, scope="stack",
-        remediation="Build alarms from the store's metric_* methods in MonitoringArgs; a "
-                    "MetricAlarm's dimensions must reference the store's outputs.",
+        "Every serving data store is covered by at least one CloudWatch metric alarm: an "
+        "unwatched store fails silently.",
+        severity="medium", enforcement="mandatory", check=_check_alarms, scope="stack",
+        remediation="Pass the store's ServiceData to Monitoring, which builds alarms from the "
+                    "store's alarm_specs(); a MetricAlarm's dimensions must reference the "
+                    "store's outputs.",
         tags=("monitoring",)),
 ]

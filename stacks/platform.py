@@ -15,7 +15,7 @@ from components._tags import ownership_tags
 from components.eks import EksCluster, EksClusterArgs
 from components.kafka import KafkaCluster, KafkaClusterArgs
 from components.kms import EncryptionKey
-from components.monitoring import Monitoring
+from components.monitoring import Monitoring, MonitoringArgs
 from components.network import Network
 from components.tenancy import ServiceTenancy, ServiceTenancyArgs
 from stacks._events import ConsumerRelation, consumer_relations, grant_events, topic_args
@@ -88,49 +88,20 @@ class Platform(pulumi.ComponentResource):
             )
             for service_name, service in catalog.services.items()
         }
-        self._compute_and_events(catalog, tags, child)
-        self._monitoring(catalog, tags, child)
+        self.cluster = self._cluster(catalog, tags, child)
+        self.kafka = self._kafka(catalog, tags, child)
+        self.consumers = consumer_relations(catalog)
+        grant_events(self.kafka, catalog, {n: s.role for n, s in self.services.items()})
+        self.tenancies = {name: self._tenancy(catalog, name, child)
+                          for name in catalog.services}
+        self.monitoring = self._monitoring(catalog, tags, child)
         self.data_catalog = pulumi.Output.from_input(
             {name: svc.catalog_entry for name, svc in self.services.items()})
         self.register_outputs({"dataCatalog": self.data_catalog})
 
-    def _monitoring(self, catalog: Catalog, tags: dict[str, str],
-                    child: pulumi.ResourceOptions) -> None:
-        """Alarms, dashboard, AMP and Grafana over every service, Kafka and EKS."""
-        env, spec = catalog.environment, catalog.monitoring
-        args: dict[str, Any] = {
-            "environment": env.name, "key": self.platform_key, "tags": tags,
-            "network": self.network, "log_retention_days": env.log_days,
-            "services": list(self.services.values()),
-            "alarm_emails": spec.alarm_emails,
-            "alarm_https_endpoints": spec.alarm_https_endpoints,
-            "grafana_auth": spec.grafana_auth, "protect": env.protected,
-        }
-        kafka = getattr(self, "kafka", None)
-        if kafka is not None:
-            # Derived from the cluster ARN so every Kafka alarm depends on the MSK resource.
-            name = kafka.arn.apply(lambda _: kafka.cluster_name)
-            args["kafka"] = {
-                "cluster_name": name, "mode": catalog.kafka.mode,
-                "broker_count": catalog.kafka.brokers or catalog.network.az_count,
-                "bootstrap_brokers": kafka.bootstrap_brokers,
-                "security_group_id": kafka.security_group_id,
-            }
-            args["consumers"] = [
-                {"service": c.service, "topic": c.topic, "group": c.group,
-                 "max_lag_messages": c.max_lag_messages}
-                for c in getattr(self, "consumers", [])]
-        cluster = getattr(self, "cluster", None)
-        if cluster is not None:
-            args["eks"] = {"cluster_name": cluster.name, "cluster_arn": cluster.cluster.arn,
-                           "security_group_id": cluster.security_group_id,
-                           "subnet_ids": self.network.private_subnet_ids}
-        self.monitoring = Monitoring("monitoring", args, opts=child)  # type: ignore[arg-type]
-
-    def _compute_and_events(self, catalog: Catalog, tags: dict[str, str],
-                            child: pulumi.ResourceOptions) -> None:
-        """EKS, then Kafka admitting only the cluster, then each service's tenancy and grants."""
-        env, spec, kafka = catalog.environment, catalog.cluster, catalog.kafka
+    def _cluster(self, catalog: Catalog, tags: dict[str, str],
+                 child: pulumi.ResourceOptions) -> EksCluster:
+        env, spec = catalog.environment, catalog.cluster
         eks_args: EksClusterArgs = {
             "cluster_name": f"strata-{env.name}",
             "network": self.network, "key": self.platform_key, "tags": tags,
@@ -149,7 +120,16 @@ class Platform(pulumi.ComponentResource):
         }
         if spec.admin_role_arn:
             eks_args["admin_role_arn"] = spec.admin_role_arn
-        self.cluster = EksCluster("eks", eks_args, opts=child)
+        return EksCluster("eks", eks_args, opts=child)
+
+    def _kafka(self, catalog: Catalog, tags: dict[str, str],
+               child: pulumi.ResourceOptions) -> KafkaCluster:
+        """MSK admitting only the EKS cluster; each topic parented to its producing service."""
+        env, kafka = catalog.environment, catalog.kafka
+        topics = {}
+        for full_name, topic in topic_args(catalog).items():
+            owner = self.services[full_name.split(".", 1)[0]]
+            topics[full_name] = {**topic, "owner": owner, "protect": owner.protect}
         kafka_args: KafkaClusterArgs = {
             "cluster_name": f"strata-{env.name}",
             "network": self.network, "key": self.platform_key, "tags": tags,
@@ -163,34 +143,56 @@ class Platform(pulumi.ComponentResource):
             "storage_target_percent": kafka.storage_target_percent,
             "production": env.is_prod, "protect": env.protected,
             "retention_hours": kafka.retention_hours,
-            "topics": {
-                full_name: {**args,  # type: ignore[typeddict-item]
-                            "owner": self.services[full_name.split(".", 1)[0]],
-                            "protect": self.services[full_name.split(".", 1)[0]].protect}
-                for full_name, args in topic_args(catalog).items()},
+            "topics": topics,  # type: ignore[typeddict-item]
         }
         if kafka.peak_ingress_mib_per_s:
             kafka_args["peak_ingress_mib_per_s"] = kafka.peak_ingress_mib_per_s
-        self.kafka = KafkaCluster("kafka", kafka_args, opts=child)
-        self.consumers = consumer_relations(catalog)
-        grant_events(self.kafka, catalog, {n: s.role for n, s in self.services.items()})
-        ports = {"postgres": 5432, "influxdb": 8086}
-        self.tenancies = {}
-        for name, service in catalog.services.items():
-            store_ports = ([ports["postgres"]] if service.postgres else []) + (
-                [ports["influxdb"]] if service.timeseries and
-                service.timeseries.engine == "influxdb" else [])
-            tenancy_args: ServiceTenancyArgs = {
-                "service": name, "owner": service.owner,
-                "classification": service.classification,
-                "tags": self.services[name].tags,
-                "cluster_name": self.cluster.name, "provider": self.cluster.provider,
-                "kubernetes_version": spec.kubernetes_version,
-                "role_arn": self.services[name].role.arn,
-                "quota": service.workload.model_dump(),  # type: ignore[typeddict-item]
-                "vpc_cidr": catalog.network.cidr,
-                "store_cidrs": self.network.isolated_cidrs, "store_ports": store_ports,
-            }
-            if service.produces or service.consumes:
-                tenancy_args["kafka_cidrs"] = self.network.private_cidrs
-            self.tenancies[name] = ServiceTenancy(f"{name}-tenancy", tenancy_args, opts=child)
+        return KafkaCluster("kafka", kafka_args, opts=child)
+
+    def _tenancy(self, catalog: Catalog, name: str,
+                 child: pulumi.ResourceOptions) -> ServiceTenancy:
+        """The service's namespace, allowed to reach its own stores' ports and Kafka."""
+        service, data = catalog.services[name], self.services[name]
+        tenancy_args: ServiceTenancyArgs = {
+            "service": name, "owner": service.owner,
+            "classification": service.classification,
+            "tags": data.tags,
+            "cluster_name": self.cluster.name, "provider": self.cluster.provider,
+            "kubernetes_version": catalog.cluster.kubernetes_version,
+            "role_arn": data.role.arn,
+            "quota": service.workload.model_dump(),  # type: ignore[typeddict-item]
+            "vpc_cidr": catalog.network.cidr,
+            "store_cidrs": self.network.isolated_cidrs,
+            "store_ports": sorted({port for store in data.stores for port in store.ports}),
+        }
+        if service.produces or service.consumes:
+            tenancy_args["kafka_cidrs"] = self.network.private_cidrs
+        return ServiceTenancy(f"{name}-tenancy", tenancy_args, opts=child)
+
+    def _monitoring(self, catalog: Catalog, tags: dict[str, str],
+                    child: pulumi.ResourceOptions) -> Monitoring:
+        """Alarms, dashboard, AMP and Grafana over every service, Kafka and EKS."""
+        env, spec, kafka = catalog.environment, catalog.monitoring, self.kafka
+        args: MonitoringArgs = {
+            "environment": env.name, "key": self.platform_key, "tags": tags,
+            "network": self.network, "log_retention_days": env.log_days,
+            "services": [{"name": name, "stores": data.stores, "thresholds": data.thresholds,
+                          "tags": data.tags} for name, data in self.services.items()],
+            "alarm_emails": spec.alarm_emails,
+            "alarm_https_endpoints": spec.alarm_https_endpoints,
+            "grafana_auth": spec.grafana_auth, "protect": env.protected,
+            "kafka": {
+                # Derived from the cluster ARN so every Kafka alarm depends on the MSK resource.
+                "cluster_name": kafka.arn.apply(lambda _: kafka.cluster_name),
+                "mode": catalog.kafka.mode,
+                "broker_count": catalog.kafka.brokers or catalog.network.az_count,
+                "bootstrap_brokers": kafka.bootstrap_brokers,
+                "security_group_id": kafka.security_group_id,
+            },
+            "consumers": [{"service": c.service, "topic": c.topic, "group": c.group,
+                           "max_lag_messages": c.max_lag_messages} for c in self.consumers],
+            "eks": {"cluster_name": self.cluster.name, "cluster_arn": self.cluster.cluster.arn,
+                    "security_group_id": self.cluster.security_group_id,
+                    "subnet_ids": self.network.private_subnet_ids},
+        }
+        return Monitoring("monitoring", args, opts=child)

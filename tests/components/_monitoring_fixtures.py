@@ -9,9 +9,8 @@ import pulumi_aws as aws
 
 from components._store import AlarmSpec, AlarmThresholds, Metric
 from components._tags import ownership_tags
-from components.kms import EncryptionKey
 from components.monitoring import Monitoring
-from components.network import Network
+from tests.components._platform_fixtures import key_and_network
 
 
 class FakeStore:
@@ -63,12 +62,7 @@ def service_tags(service: str) -> dict[str, str]:
 def build(*, kafka: bool = True, eks: bool = True, mode: str = "provisioned",
           extra: dict[str, Any] | None = None) -> Monitoring:
     platform_tags = service_tags("platform")
-    key = EncryptionKey("platform-key", {"description": "platform", "alias": "strata/test/p",
-                                         "tags": platform_tags})
-    network = Network("network", {"cidr": "10.0.0.0/16",
-                                  "availability_zones": ["eu-west-1a", "eu-west-1b"],
-                                  "tags": platform_tags, "log_key": key,
-                                  "log_retention_days": 30})
+    key, network = key_and_network(platform_tags, azs=2)
     services = [{"name": svc, "tags": service_tags(svc),
                  "thresholds": AlarmThresholds(cpu_percent=75),
                  "stores": [FakeStore(f"{svc}-t{i}", service_tags(svc)) for i in range(count)]}

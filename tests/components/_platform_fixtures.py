@@ -6,10 +6,11 @@ from components.kms import EncryptionKey
 from components.network import Network
 
 
-def key_and_network(tags: dict[str, str], azs: int = 3) -> tuple[EncryptionKey, Network]:
-    key = EncryptionKey("platform-key", {"description": "platform", "alias": "strata/test/p",
-                                         "tags": tags})
-    network = Network("network", {
+def key_and_network(tags: dict[str, str], azs: int = 3, key_name: str = "platform-key",
+                    network_name: str = "network") -> tuple[EncryptionKey, Network]:
+    key = EncryptionKey(key_name, {"description": key_name, "alias": f"strata/test/{key_name}",
+                                   "tags": tags})
+    network = Network(network_name, {
         "cidr": "10.0.0.0/16",
         "availability_zones": [f"eu-west-1{c}" for c in "abc"[:azs]],
         "tags": tags, "log_key": key, "log_retention_days": 30})

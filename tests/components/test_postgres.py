@@ -7,9 +7,8 @@ import pytest
 
 from components._postgres_plan import max_connections, parameter_family, sizing
 from components._store import AlarmThresholds
-from components.kms import EncryptionKey
-from components.network import Network
 from components.postgres import PostgresShardSet
+from tests.components._platform_fixtures import key_and_network
 
 KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/orders-key-key"
 PRIVATE_CIDRS = ["10.0.0.0/18", "10.0.64.0/18"]
@@ -17,11 +16,7 @@ PRIVATE_CIDRS = ["10.0.0.0/18", "10.0.64.0/18"]
 
 def owner_inputs(tags):
     """The objects a store takes: the owner's key and the platform network."""
-    key = EncryptionKey("orders-key", {"description": "orders", "alias": "strata/test/orders",
-                                       "tags": tags})
-    network = Network("net", {"cidr": "10.0.0.0/16", "tags": tags, "log_key": key,
-                              "availability_zones": ["eu-west-1a", "eu-west-1b"],
-                              "log_retention_days": 30})
+    key, network = key_and_network(tags, azs=2, key_name="orders-key", network_name="net")
     role = aws.iam.Role("orders-role", assume_role_policy="{}")
     return key, network, role
 

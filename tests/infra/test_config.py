@@ -173,7 +173,7 @@ def test_refuses_an_unacknowledged_replication_change_against_the_lock():
     catalog_from_raw(acknowledged, "Pulumi.dev.yaml", topic_lock=lock)
 
 
-def test_topics_lock_command_writes_what_synth_then_checks(tmp_path, monkeypatch):
+def test_topics_lock_command_records_the_deployed_topics(tmp_path, monkeypatch):
     import stacks._events as events
 
     monkeypatch.setattr(events, "LOCK_DIR", tmp_path)

@@ -85,8 +85,20 @@ def test_counts_follow_the_config(stack):
     assert count["aws:ec2/subnet:Subnet"] == 3 * azs
     nats = azs if catalog.network.nat_mode == "per-az" else 1
     assert count["aws:ec2/natGateway:NatGateway"] == nats
+    services = catalog.services.values()
     assert count["strata:index:ServiceData"] == len(catalog.services)
-    assert count["aws:kms/key:Key"] >= len(catalog.services) + 1
+    assert count["aws:kms/key:Key"] == len(catalog.services) + 1  # one each + the platform key
+    shards = {engine: sum(s.postgres.shards for s in services
+                          if s.postgres and s.postgres.engine == engine)
+              for engine in ("rds", "aurora")}
+    assert count.get("aws:rds/instance:Instance", 0) == shards["rds"]
+    assert count.get("aws:rds/cluster:Cluster", 0) == shards["aurora"]
+    writers_and_readers = sum(s.postgres.shards * (1 + s.postgres.readers) for s in services
+                              if s.postgres and s.postgres.engine == "aurora")
+    assert count.get("aws:rds/clusterInstance:ClusterInstance", 0) == writers_and_readers
+    assert count["aws:dynamodb/table:Table"] == sum(len(s.keyvalue) for s in services)
+    assert count["aws:msk/topic:Topic"] == sum(len(s.produces) for s in services)
+    assert count["kubernetes:core/v1:Namespace"] == len(catalog.services)
 
 
 def test_every_taggable_resource_carries_the_five_tags(stack):
