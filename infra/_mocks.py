@@ -12,6 +12,9 @@ from typing import Any
 import pulumi
 from google.protobuf import json_format
 from pulumi.runtime.mocks import MockMonitor
+from pulumi.runtime.settings import get_project, get_stack
+
+from infra.urns import child_urn
 
 __all__ = ["ACCOUNT_ID", "RecordingMonitor", "StrataMocks", "plain_inputs"]
 
@@ -110,6 +113,10 @@ class RecordingMonitor(MockMonitor):
         self.requests: list[tuple[str, Any]] = []
         self.stack_outputs: dict[str, Any] = {}
 
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """The URN the engine assigns: the parent's whole type chain, without the root stack."""
+        return child_urn(get_stack(), get_project(), parent, type_, name)
+
     def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
         self.requests.append((response.urn, request))
@@ -125,9 +132,11 @@ class RecordingMonitor(MockMonitor):
             "parent": request.parent,
             "provider": request.provider,
             "inputs": plain_inputs(json_format.MessageToDict(request.object)),
-            "dependencies": list(request.dependencies),
+            # The SDK gathers dependencies in sets: sorted, two synths write the same bytes.
+            "dependencies": sorted(set(request.dependencies)),
             "propertyDependencies": {
-                key: list(deps.urns) for key, deps in sorted(request.propertyDependencies.items())
+                key: sorted(set(deps.urns))
+                for key, deps in sorted(request.propertyDependencies.items())
             },
             "protect": bool(request.protect),
             "retainOnDelete": bool(request.retainOnDelete),

@@ -31,6 +31,10 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("table", "json", "sarif"), default="table")
     check.add_argument("--out", type=Path, help="write the report here instead of stdout")
 
+    pin = commands.add_parser("pin", help="record the stack's stateful URNs in "
+                              "locks/urns.STACK.json (review the diff before committing)")
+    pin.add_argument("stack")
+
     topics = commands.add_parser("topics", help="topic state that stateful changes are judged "
                                  "against")
     topics.add_argument("action", choices=("lock",), help="lock: record the catalog's topics as "
@@ -46,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
             return _synth(args.stack, args.out)
         if args.command == "topics":
             return _lock_topics(args.stack)
+        if args.command == "pin":
+            return _pin(args.stack)
         if (args.stack is None) == (args.manifest is None):
             print("strata check: give a STACK or --manifest FILE (one of them)", file=sys.stderr)
             return 2
@@ -66,6 +72,15 @@ def _synth(stack: str, out: Path | None) -> int:
     path = write_manifest(manifest, out or find_project().root / "build" / stack)
     print(summary(manifest))
     print(f"\nwrote {path}")
+    return 0
+
+
+def _pin(stack: str) -> int:
+    from infra._stackfile import find_project
+    from infra.pins import write_pin
+    from infra.synth import synthesize
+
+    print(f"wrote {write_pin(synthesize(stack), find_project().root)}")
     return 0
 
 

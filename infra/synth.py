@@ -20,7 +20,7 @@ from pulumi.runtime.sync_await import _sync_await
 from infra._mocks import MASK, RecordingMonitor, StrataMocks
 from infra._stackfile import find_project, read_stack_config
 
-__all__ = ["summary", "synthesize", "write_manifest"]
+__all__ = ["summary", "synthesize", "tree_order", "write_manifest"]
 
 
 def synthesize(stack: str, project_dir: Path | None = None,
@@ -41,7 +41,7 @@ def synthesize(stack: str, project_dir: Path | None = None,
     pulumi.runtime.set_all_config(values, config.secret_keys)
     runpy.run_path(str(project.main / "__main__.py"), run_name="__main__")
     _sync_await(wait_for_rpcs())
-    resources = [monitor.record(urn, request) for urn, request in monitor.requests]
+    resources = tree_order([monitor.record(urn, request) for urn, request in monitor.requests])
     return {
         "project": project.name,
         "stack": stack,
@@ -49,6 +49,23 @@ def synthesize(stack: str, project_dir: Path | None = None,
         "outputs": _stack_outputs(),
         "placeholders": config.placeholders,
     }
+
+
+def tree_order(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Parents before children, siblings by URN: a stable order (the SDK registers
+    concurrently, so registration order varies between runs) that alias resolution can walk."""
+    children: dict[str, list[dict[str, Any]]] = {}
+    known = {r["urn"] for r in resources}
+    for resource in resources:
+        parent = resource["parent"] if resource["parent"] in known else ""
+        children.setdefault(parent, []).append(resource)
+    ordered: list[dict[str, Any]] = []
+    stack = sorted(children.get("", []), key=lambda r: r["urn"], reverse=True)
+    while stack:
+        resource = stack.pop()
+        ordered.append(resource)
+        stack += sorted(children.get(resource["urn"], []), key=lambda r: r["urn"], reverse=True)
+    return ordered
 
 
 def _stack_outputs() -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,14 @@ def run_mocked(build: Callable[[], Any], stack: str = "test", region: str = "eu-
     build()
     _sync_await(wait_for_rpcs())
     return Registered([monitor.record(urn, req) for urn, req in monitor.requests])
+
+
+@cache
+def synthesized(stack: str) -> dict[str, Any]:
+    """The real program's manifest for `Pulumi.<stack>.yaml`, once per test process."""
+    from infra.synth import synthesize
+
+    return synthesize(stack, ROOT)
 
 
 @pytest.fixture

@@ -1,0 +1,38 @@
+"""The committed stateful-URN pins (locks/urns.<stack>.json) hold for dev and prod: a change
+that drops or renames a stateful URN without an alias fails here, as does a new stateful URN
+that nobody pinned on purpose."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from infra.pins import pin_problems, read_pin, stateful_urns
+from tests.conftest import ROOT, synthesized
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_stateful_urns_match_the_pin(stack):
+    pinned = read_pin(ROOT, stack)
+    assert pinned is not None, f"locks/urns.{stack}.json is missing: run `strata pin {stack}`"
+    assert pin_problems(synthesized(stack), pinned) == []
+
+
+def test_a_rename_without_alias_is_reported_as_lost():
+    manifest = copy.deepcopy(synthesized("prod"))
+    pinned = stateful_urns(manifest)
+    table = next(r for r in manifest["resources"] if r["type"] == "aws:dynamodb/table:Table")
+    old = table["urn"]
+    table["urn"], table["name"] = old + "-renamed", table["name"] + "-renamed"
+    problems = pin_problems(manifest, pinned)
+    assert any(p.startswith(f"lost: {old} ") for p in problems)
+
+
+def test_a_rename_with_an_alias_to_the_old_name_is_accepted():
+    manifest = copy.deepcopy(synthesized("prod"))
+    pinned = stateful_urns(manifest)
+    table = next(r for r in manifest["resources"] if r["type"] == "aws:dynamodb/table:Table")
+    table["aliases"] = [{"spec": {"name": table["name"]}}]
+    table["urn"], table["name"] = table["urn"] + "-renamed", table["name"] + "-renamed"
+    assert pin_problems(manifest, pinned) == []
