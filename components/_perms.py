@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 
 __all__ = [
+    "ARN_CHARS",
     "DYNAMODB_READ",
     "DYNAMODB_WRITE",
     "KAFKA_CLUSTER_CONNECT",
@@ -23,12 +25,15 @@ __all__ = [
     "KAFKA_PRODUCE_TOPIC",
     "KMS_DECRYPT",
     "KMS_ENCRYPT_DECRYPT",
+    "KMS_SERVICE_USE",
     "RDS_CONNECT",
     "SECRET_READ",
     "SSM_READ",
     "TIMESTREAM_DESCRIBE_ENDPOINTS",
     "TIMESTREAM_READ",
     "TIMESTREAM_WRITE",
+    "Grant",
+    "grant",
     "policy_document",
     "statement",
 ]
@@ -61,6 +66,11 @@ KMS_ENCRYPT_DECRYPT = (
     "kms:Encrypt",
     "kms:ReEncrypt*",            # key rotation re-wraps data keys; scoped to the key ARN
     "kms:GenerateDataKey*",      # envelope encryption of writes
+)
+
+KMS_SERVICE_USE = (
+    "kms:Decrypt",               # read what a publisher encrypted (e.g. SNS for its subscribers)
+    "kms:GenerateDataKey*",      # encrypt what the service writes
 )
 
 RDS_CONNECT = (
@@ -110,6 +120,38 @@ KAFKA_CREATE_TOPIC = (
     # clusters, so the owning service creates its own topics; scoped to its topic ARNs.
     "kafka-cluster:CreateTopic",
 )
+
+
+ARN_CHARS = 256
+"""Upper bound of an ARN not known until deployment, for sizing policies at plan time. The
+longest ARNs Strata grants (Kafka group and topic ARNs: cluster name, UUID, topic) stay below
+it; a component with a tighter bound passes its own to `grant`."""
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Policy statements serving one purpose (read a table, consume a topic) and an upper bound
+    of their size once every ARN is known, so that policies can be sized at plan time, when
+    resources are counted, not at apply time, when AWS would refuse an oversized policy."""
+
+    statements: tuple[dict[str, Any], ...]
+    max_chars: int
+    """Compact-JSON length with every unresolved value counted at its bound."""
+
+
+def grant(statements: Sequence[dict[str, Any]], output_chars: int = ARN_CHARS) -> Grant:
+    """A Grant whose size bound counts each Output in `statements` as `output_chars` chars."""
+    def bound(value: Any) -> Any:
+        if isinstance(value, pulumi.Output):
+            return "x" * output_chars
+        if isinstance(value, dict):
+            return {k: bound(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [bound(v) for v in value]
+        return value
+
+    text = json.dumps([bound(s) for s in statements], separators=(",", ":"))
+    return Grant(tuple(statements), len(text))
 
 
 def statement(actions: Sequence[str], resources: Sequence[Any], sid: str = "") -> dict[str, Any]:

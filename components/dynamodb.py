@@ -215,14 +215,14 @@ class KeyValueTable(pulumi.ComponentResource):
             resources.append(self.table.stream_arn)
         return attach_grant(self, f"{self._store_name}-read-{role.pulumi_resource_name}", role, [
             statement(DYNAMODB_READ, resources, sid="ReadTable"),
-            self._key.grant_decrypt_statement(),
+            self._key.decrypt_statement(),
         ])
 
     def grant_write(self, role: aws.iam.Role) -> aws.iam.RolePolicy:
         """Write items; encrypt and decrypt with the owner's key."""
         return attach_grant(self, f"{self._store_name}-write-{role.pulumi_resource_name}", role, [
             statement(DYNAMODB_WRITE, [self.table.arn], sid="WriteTable"),
-            self._key.grant_encrypt_decrypt_statement(),
+            self._key.encrypt_decrypt_statement(),
         ])
 
     def metrics(self) -> list[Metric]:

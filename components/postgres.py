@@ -324,7 +324,7 @@ class PostgresShardSet(pulumi.ComponentResource):
         return attach_grant(self, f"{self._store_name}-{verb}-{role.pulumi_resource_name}", role, [
             statement(RDS_CONNECT, users, sid=f"ConnectAs{access.upper()}"),
             statement(SSM_READ, [self.shard_map_parameter.arn], sid="ReadShardMap"),
-            self._key.grant_decrypt_statement(),
+            self._key.decrypt_statement(),
         ])
 
     def grant_read(self, role: aws.iam.Role) -> aws.iam.RolePolicy:

@@ -148,7 +148,7 @@ class InfluxDbInstance(pulumi.ComponentResource):
     def _grant(self, role: aws.iam.Role, verb: str) -> aws.iam.RolePolicy:
         return attach_grant(self, f"{self._store_name}-{verb}-{role.pulumi_resource_name}", role, [
             statement(SECRET_READ, [self.secret.arn], sid="ReadCredentials"),
-            self._key.grant_decrypt_statement(),
+            self._key.decrypt_statement(),
         ])
 
     def grant_read(self, role: aws.iam.Role) -> aws.iam.RolePolicy:
@@ -260,12 +260,12 @@ class LiveAnalyticsDatabase(pulumi.ComponentResource):
 
     def grant_read(self, role: aws.iam.Role) -> aws.iam.RolePolicy:
         """Query this database's tables; decrypt with the owner's key."""
-        return self._grant(role, "read", TIMESTREAM_READ, self._key.grant_decrypt_statement())
+        return self._grant(role, "read", TIMESTREAM_READ, self._key.decrypt_statement())
 
     def grant_write(self, role: aws.iam.Role) -> aws.iam.RolePolicy:
         """Write records to this database's tables; encrypt/decrypt with the owner's key."""
         return self._grant(role, "write", TIMESTREAM_WRITE,
-                           self._key.grant_encrypt_decrypt_statement())
+                           self._key.encrypt_decrypt_statement())
 
     def metrics(self) -> list[Metric]:
         """Account-wide UserErrors/SystemErrors per operation, and per table the WriteRecords

@@ -126,11 +126,10 @@ def _collapse(name: str, type_: str, parent: str, alias: Mapping[str, Any],
     spec = _spec(alias)
     if spec is None:
         return str(alias.get("urn", ""))
-    alias_parent = str(spec.get("parentUrn") or "")
-    if not alias_parent:
-        alias_parent = parent
-    else:
-        alias_parent = used.get(alias_parent, alias_parent)
+    # No parent in the spec means the resource's own parent; a parent that itself matched an
+    # alias stands for its old URN.
+    given = str(spec.get("parentUrn") or "")
+    alias_parent = used.get(given, given) if given else parent
     if spec.get("noParent") or (alias_parent and qualified_type(alias_parent) == ROOT_STACK_TYPE):
         alias_parent = ""
     return _create_urn(str(spec.get("name") or name), str(spec.get("type") or type_),

@@ -20,6 +20,7 @@ from components.network import Network
 from components.tenancy import ServiceTenancy, ServiceTenancyArgs
 from stacks._events import ConsumerRelation, consumer_relations, grant_events, topic_args
 from stacks.catalog import Catalog
+from stacks.conventions import lifecycle
 from stacks.service import ServiceData
 
 __all__ = ["Platform", "PlatformArgs"]
@@ -60,9 +61,10 @@ class Platform(pulumi.ComponentResource):
                                "Kafka, EKS secrets",
                 "alias": f"strata/{env.name}/platform",
                 "tags": tags,
-                "service_principals": [f"logs.{env.region}.amazonaws.com",
-                                       "cloudwatch.amazonaws.com", "sns.amazonaws.com"],
-                "protect": env.protected,
+                "log_group_names": ["/strata/*", f"/aws/eks/strata-{env.name}/*"],
+                # CloudWatch alarms publish to the encrypted alarm topic as themselves.
+                "service_principals": ["cloudwatch.amazonaws.com"],
+                "lifecycle": lifecycle(env),
             },
             opts=child,
         )

@@ -20,6 +20,7 @@ from components.network import Network
 from stacks._context import ServiceContext, is_protected
 from stacks._stores import build_stores
 from stacks.catalog import Environment, MonitoringSpec, Service
+from stacks.conventions import lifecycle
 
 __all__ = ["ServiceData", "ServiceDataArgs"]
 
@@ -63,9 +64,10 @@ class ServiceData(pulumi.ComponentResource):
                 "description": f"Data of service {name} ({env.name})",
                 "alias": f"strata/{env.name}/{name}",
                 "tags": self.tags,
-                "user_role_arns": [self.role.arn],
-                "service_principals": _service_principals(service, env.region),
-                "protect": is_protected(env, service),
+                "user_arns": [self.role.arn],
+                "caller_services": _caller_services(service),
+                "service_principals": _service_principals(service),
+                "lifecycle": lifecycle(env, service),
             },
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -98,9 +100,21 @@ def _pod_identity_trust() -> str:
     }]})
 
 
-def _service_principals(service: Service, region: str) -> list[str]:
-    """AWS services that must use the owner's key directly (not through a KMS grant)."""
-    principals = [f"logs.{region}.amazonaws.com"]
+def _caller_services(service: Service) -> list[str]:
+    """Services that use the owner's key on their caller's behalf (kms:ViaService)."""
+    services: set[str] = set()
+    if service.postgres is not None:
+        services |= {"rds", "secretsmanager"}  # storage; the managed master secret
+    if service.keyvalue:
+        services.add("dynamodb")
+    if service.timeseries is not None:
+        services |= ({"secretsmanager", "s3"} if service.timeseries.engine == "influxdb"
+                     else {"timestream", "s3"})
+    return sorted(services)
+
+
+def _service_principals(service: Service) -> list[str]:
+    """AWS services that use the owner's key as themselves (InfluxDB writing its log bucket)."""
     if service.timeseries is not None and service.timeseries.engine == "influxdb":
-        principals.append("timestream-influxdb.amazonaws.com")
-    return principals
+        return ["timestream-influxdb.amazonaws.com"]
+    return []

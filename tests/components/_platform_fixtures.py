@@ -8,7 +8,7 @@ from components.network import Network
 
 def key_and_network(tags: dict[str, str], azs: int = 3, key_name: str = "platform-key",
                     network_name: str = "network") -> tuple[EncryptionKey, Network]:
-    key = EncryptionKey(key_name, {"description": key_name, "alias": f"strata/test/{key_name}",
+    key = EncryptionKey(key_name, {"description": key_name, "alias": f"test/{key_name}",
                                    "tags": tags})
     network = Network(network_name, {
         "cidr": "10.0.0.0/16",

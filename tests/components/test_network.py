@@ -5,7 +5,7 @@ from components.network import Network
 
 
 def _network(tags, **extra):
-    key = EncryptionKey("platform-key", {"description": "logs", "alias": "strata/test/platform",
+    key = EncryptionKey("platform-key", {"description": "logs", "alias": "test/platform",
                                          "tags": tags})
     return Network("network", {"cidr": "10.0.0.0/16", "tags": tags, "log_key": key,
                                "availability_zones": ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
