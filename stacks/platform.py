@@ -16,7 +16,7 @@ from components.eks import EksCluster, EksClusterArgs
 from components.kafka import KafkaCluster, KafkaClusterArgs
 from components.kms import EncryptionKey
 from components.monitoring import Monitoring, MonitoringArgs
-from components.network import Network
+from components.network import NatMode, Network
 from components.tenancy import ServiceTenancy, ServiceTenancyArgs
 from stacks._events import ConsumerRelation, consumer_relations, grant_events, topic_args
 from stacks.catalog import Catalog
@@ -73,11 +73,12 @@ class Platform(pulumi.ComponentResource):
             {
                 "cidr": catalog.network.cidr,
                 "availability_zones": availability_zones(env.region, catalog.network.az_count),
-                "nat_mode": catalog.network.nat_mode,
+                "nat_mode": NatMode(catalog.network.nat_mode),
                 "tags": tags,
-                "log_key": self.platform_key,
-                "log_retention_days": env.log_days,
-                "protect": env.protected,
+                "flow_log_group_name": f"/strata/{env.name}/vpc-flow-logs",
+                "flow_log_kms_key_arn": self.platform_key.arn,
+                "flow_log_retention_days": env.log_days,
+                "lifecycle": lifecycle(env),
             },
             opts=child,
         )
