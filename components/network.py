@@ -30,7 +30,7 @@ DEFAULT_FLOW_LOG_RETENTION_DAYS = 365
 """A year of flow logs: enough to investigate an incident found late."""
 
 
-class NatMode(str, enum.Enum):
+class NatMode(enum.StrEnum):
     """How many NAT gateways carry the private subnets' egress."""
 
     SINGLE = "single"

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from components._args import ComponentArgsError
-from components.network import Network, physical_names
 from components.kms import EncryptionKey
+from components.network import Network, physical_names
 
 AZS = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
 
@@ -85,7 +85,7 @@ def test_gateway_endpoints_for_s3_and_dynamodb(mocked, tags):
 
 
 def test_bad_arguments_are_refused_before_anything_is_registered(tags):
-    with pytest.raises(ComponentArgsError, match="'nat_mode' expects single|per-az"):
+    with pytest.raises(ComponentArgsError, match=r"'nat_mode' expects single\|per-az"):
         Network("n", {"cidr": "10.0.0.0/16", "availability_zones": AZS, "nat_mode": "two"})
     with pytest.raises(ComponentArgsError, match="too small"):
         Network("n", {"cidr": "10.0.0.0/24", "availability_zones": AZS * 4})
