@@ -33,16 +33,21 @@ _GRANT_TARGETS = _aws.OWNED - {_aws.MSK_CLUSTER, _aws.MSK_SERVERLESS}
 
 
 def _service(stack: StackView, node: Node) -> Any:
-    """Own tag, else the nearest tagged parent's, else the one service of the component's
-    tagged resources (components take no tags; an untaggable topic belongs to its component)."""
+    """Own tag, else the nearest tagged parent's, else the one service of the nearest enclosing
+    component that holds tagged resources (components take no tags; an untaggable topic
+    belongs to its component, or to the component around it when its own holds nothing
+    tagged)."""
     service = stack.tag(node, "service")
     if service is not ABSENT:
         return service
-    component = _component(stack, node)
-    if component is None:
-        return ABSENT
-    services = _services_by_component(stack).get(component.urn, set())
-    return next(iter(services)) if len(services) == 1 else ABSENT
+    by_component = _services_by_component(stack)
+    for ancestor in stack.ancestors(node):
+        if ancestor.type.startswith(("aws:", "kubernetes:", "random:", "pulumi:")):
+            continue
+        services = by_component.get(ancestor.urn, set())
+        if services:
+            return next(iter(services)) if len(services) == 1 else ABSENT
+    return ABSENT
 
 
 def _services_by_component(stack: StackView) -> dict[str, set[str]]:
@@ -104,6 +109,14 @@ def _grants(stack: StackView) -> Iterable[tuple[Node, Node, Any, list[Node]]]:
         for role in stack.deps_of(node, "role"):
             if role.type == "aws:iam/role:Role":
                 yield node, role, node.props.get("policy"), stack.deps_of(node, "policy")
+    # Managed policies reach a role through an attachment: role <- attachment -> policy.
+    for attachment in stack.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment"):
+        roles = [r for r in stack.deps_of(attachment, "role") if r.type == "aws:iam/role:Role"]
+        policies = [p for p in stack.deps_of(attachment, "policyArn")
+                    if p.type == "aws:iam/policy:Policy"]
+        for role in roles:
+            for policy in policies:
+                yield policy, role, policy.props.get("policy"), stack.deps_of(policy, "policy")
     for role in stack.of_type("aws:iam/role:Role"):
         targets = stack.deps_of(role, "inlinePolicies")
         if targets:

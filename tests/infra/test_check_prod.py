@@ -111,6 +111,7 @@ NO_RESOURCE_CONTROL = {
     "aws:eks/nodeGroup:NodeGroup": "IMDSv2 and EBS judged on its launch template",
     "aws:eks/podIdentityAssociation:PodIdentityAssociation": "binding; roles judged as IAM",
     "aws:grafana/workspace:Workspace": "open gap: no control on auth/network settings yet",
+    "aws:iam/policy:Policy": "open gap: standalone managed policies not judged yet (issue 12)",
     "aws:kms/alias:Alias": "name only",
     "aws:msk/configuration:Configuration": "open gap: broker settings not judged yet",
     "aws:msk/topic:Topic": "ownership judged at stack level; takes no tags",

@@ -16,6 +16,7 @@ import yaml
 from components._tags import REQUIRED_TAG_KEYS
 from infra.config import catalog_from_raw
 from infra.synth import synthesize
+from tests.conftest import role_policies
 
 ROOT = Path(__file__).resolve().parents[2]
 FIELDS = {"urn", "type", "name", "custom", "parent", "provider", "inputs", "dependencies",
@@ -157,9 +158,7 @@ def test_no_role_is_granted_another_services_resources(stack):
     owners = _service_of(manifest)
     by_urn = {r["urn"]: r for r in manifest["resources"]}
     grants = 0
-    policies = [r for r in manifest["resources"] if r["type"] == "aws:iam/rolePolicy:RolePolicy"]
-    for policy in policies:
-        grantee = policy["inputs"]["role"]
+    for grantee, policy in role_policies(manifest):
         service = grantee.removeprefix(f"strata-{stack}-")
         if service == grantee:
             continue  # platform roles (flow logs, cluster) are not service roles
@@ -183,7 +182,9 @@ def test_no_role_is_granted_another_services_resources(stack):
                     assert not any(f"-{other}" in arn.split(":")[-1] for arn in resources
                                    if ":topic/" not in arn and ":group/" not in arn), \
                         (service, other, resources)
+    # Read + write per store; one managed policy for a service's produced topics and one per
+    # producer it consumes from.
     expected = sum(2 * (bool(svc.postgres) + len(svc.keyvalue) + bool(svc.timeseries))
-                   + len(svc.produces) + len(svc.consumes)
+                   + bool(svc.produces) + len({c.topic.split(".")[0] for c in svc.consumes})
                    for svc in _catalog(stack).services.values())
-    assert grants == expected  # read + write per store, one per topic produced or consumed
+    assert grants == expected
