@@ -1,6 +1,7 @@
 """Reads the repository's GitHub Actions files and judges what the three linters do not:
-explicit, needed-only permissions, full-SHA pins with their version, self-hosted jobs kept away
-from forks, and the `strata` / `./dev` command lines the run steps call.
+explicit, needed-only permissions, pins to the listed release commits, inputs the called
+actions declare, self-hosted jobs kept away from forks, and the `strata` / `./dev` command lines
+the run steps call.
 
 Each check returns a list of problems (empty when the files are right) so the tests can show
 that it also reports a broken case.
@@ -16,15 +17,13 @@ from typing import Any
 
 import yaml
 
+from tests.ci._pinned_actions import PINNED
 from tests.conftest import ROOT
 
 GITHUB = ROOT / ".github"
 WORKFLOWS = GITHUB / "workflows"
 SETUP_ACTION = "./.github/actions/deployer-setup"
 
-# A remote `uses:` pinned to a full commit SHA, with the release it is in a trailing comment.
-_PINNED = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}$")
-_VERSION_COMMENT = re.compile(r"#\s*v\d+(\.\d+){0,2}\b")
 _USES_LINE = re.compile(r"^\s*(?:-\s*)?uses:\s*(\S+)(.*)$")
 
 # Which step makes a write permission necessary. A write scope that no step of the job (or of
@@ -121,19 +120,55 @@ def unneeded_write_problems(workflow: dict[str, Any], name: str) -> list[str]:
 
 
 def pin_problems(text: str, name: str) -> list[str]:
-    """Remote actions pinned to a full commit SHA with `# vX.Y.Z`; local ones start with ./."""
+    """Remote actions pinned to the commit listed in PINNED, with `# <its version>` beside it."""
     problems = []
     for number, line in enumerate(text.splitlines(), start=1):
         match = _USES_LINE.match(line)
-        if not match:
+        if not match or match.group(1).startswith("./"):
             continue
         target, rest = match.groups()
-        if target.startswith("./"):
-            continue
-        if not _PINNED.match(target):
-            problems.append(f"{name}:{number}: {target} is not pinned to a full commit SHA")
-        elif not _VERSION_COMMENT.search(rest):
-            problems.append(f"{name}:{number}: {target} has no `# vX.Y.Z` comment naming the pin")
+        action, _, ref = target.partition("@")
+        pin = PINNED.get(action)
+        if pin is None:
+            problems.append(f"{name}:{number}: {action} is not in tests/ci/_pinned_actions.py")
+        elif ref != pin.sha:
+            problems.append(f"{name}:{number}: {target} is not pinned to {pin.sha} ({pin.version})")
+        elif not re.search(rf"#\s*{re.escape(pin.version)}(\s|$)", rest):
+            problems.append(f"{name}:{number}: {action} lacks the comment `# {pin.version}`")
+    return problems
+
+
+def _declared_inputs(uses: str) -> tuple[set[str], list[str]]:
+    """(declared, required without default) inputs of a local or pinned action or workflow."""
+    if uses.startswith("./"):
+        path = ROOT / uses
+        document = load(path) if path.suffix in (".yml", ".yaml") else load(path / "action.yml")
+        inputs = (document["on"]["workflow_call"] if "jobs" in document else document)["inputs"]
+        required = [k for k, v in inputs.items() if v.get("required") and "default" not in v]
+        return set(inputs), required
+    pin = PINNED[uses.partition("@")[0]]
+    return pin.inputs, list(pin.required)
+
+
+def input_problems(document: dict[str, Any], name: str) -> list[str]:
+    """`with:` keys the called action or workflow declares, and all of its required inputs."""
+    calls = [(f"job {job_id}", job) for job_id, job in document.get("jobs", {}).items()
+             if "uses" in job]
+    calls += [(f"job {job_id} step {i + 1}", step)
+              for job_id, job in document.get("jobs", {}).items()
+              for i, step in enumerate(job.get("steps", ())) if "uses" in step]
+    calls += [(f"step {i + 1}", step) for i, step in enumerate(document.get("runs", {})
+                                                              .get("steps", ())) if "uses" in step]
+    problems = []
+    for where, call in calls:
+        if call["uses"].partition("@")[0] not in PINNED and not call["uses"].startswith("./"):
+            continue  # pin_problems reports it
+        declared, required = _declared_inputs(call["uses"])
+        given = set(call.get("with") or {})
+        for key in sorted(given - declared):
+            problems.append(f"{name}: {where}: {call['uses']} has no input {key!r}")
+        for key in sorted(set(required) - given):
+            problems.append(f"{name}: {where}: {call['uses']} needs input {key!r}")
     return problems
 
 

@@ -13,12 +13,14 @@ import re
 import pytest
 
 from infra.cli import _parser as real_strata_parser
+from tests.ci._pinned_actions import PINNED
 from tests.ci._workflows import (
     GITHUB,
     action_files,
     command_lines,
     dev_verbs,
     fork_guard_problems,
+    input_problems,
     load,
     permission_problems,
     pin_problems,
@@ -76,17 +78,41 @@ def test_only_the_lock_pr_job_writes_to_the_repository():
 # --- pins and forks ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("path", [*workflow_files(), *action_files()], ids=lambda p: p.name)
-def test_actions_are_pinned_to_a_commit_named_by_its_version(path):
+def test_actions_are_pinned_to_the_listed_release_commits(path):
     assert pin_problems(path.read_text(), path.name) == []
 
 
-def test_unpinned_and_unnamed_pins_are_reported():
-    sha = "3d3c42e5aac5ba805825da76410c181273ba90b1"
+def test_unlisted_unpinned_and_unnamed_pins_are_reported():
+    sha = PINNED["actions/checkout"].sha
     text = (f"steps:\n  - uses: actions/checkout@v7\n  - uses: actions/checkout@{sha}\n"
-            f"  - uses: actions/checkout@{sha} # v7.0.1\n  - uses: ./local\n")
+            f"  - uses: actions/checkout@{sha} # v7.0.1\n  - uses: ./local\n"
+            f"  - uses: someone/else@{sha} # v1\n")
     assert pin_problems(text, "w") == [
-        "w:2: actions/checkout@v7 is not pinned to a full commit SHA",
-        f"w:3: actions/checkout@{sha} has no `# vX.Y.Z` comment naming the pin",
+        f"w:2: actions/checkout@v7 is not pinned to {sha} (v7.0.1)",
+        "w:3: actions/checkout lacks the comment `# v7.0.1`",
+        "w:6: someone/else is not in tests/ci/_pinned_actions.py",
+    ]
+
+
+@pytest.mark.parametrize("path", [*workflow_files(), *action_files()], ids=lambda p: p.name)
+def test_with_keys_are_inputs_the_called_action_declares(path):
+    assert input_problems(load(path), path.name) == []
+
+
+def test_unknown_and_missing_inputs_are_reported():
+    workflow = copy.deepcopy(WORKFLOWS["pull-request.yml"])
+    python_steps = workflow["jobs"]["python"]["steps"]
+    python_steps[0]["with"] = {"persist-credential": False}
+    cache = next(s for s in python_steps if s.get("uses", "").startswith("actions/cache@"))
+    del cache["with"]["key"]
+    preview_setup = workflow["jobs"]["preview"]["steps"][1]
+    del preview_setup["with"]["stack"]
+    problems = input_problems(workflow, "w")
+    assert problems == [
+        f"w: job python step 1: actions/checkout@{PINNED['actions/checkout'].sha} "
+        "has no input 'persist-credential'",
+        f"w: job python step 6: actions/cache@{PINNED['actions/cache'].sha} needs input 'key'",
+        "w: job preview step 2: ./.github/actions/deployer-setup needs input 'stack'",
     ]
 
 
