@@ -1,7 +1,8 @@
 """The workflows' own shell steps, run as GitHub runs them (`bash --noprofile --norc -eo
 pipefail`), with `gh` and `strata` replaced by stubs that log their arguments: the drift report
 opens, updates and closes the right issue, the diff step keeps its exit status for after the
-comment, and the mypy cache key is what ./dev installed."""
+comment, the mypy cache key is what ./dev installed, and the deployer setup names the variables
+left unset."""
 
 from __future__ import annotations
 
@@ -128,3 +129,24 @@ def test_the_mypy_cache_key_fingerprints_the_installed_packages(tmp_path):
     result = run_step(step, ROOT, {"GITHUB_OUTPUT": str(output)})
     assert result.returncode == 0, result.stderr
     assert re.fullmatch(r"hash=[0-9a-f]{16}\n", output.read_text())
+
+
+# --- deployer setup ---------------------------------------------------------------------------
+
+def _setup_check() -> dict[str, Any]:
+    steps = load(ROOT / ".github" / "actions" / "deployer-setup" / "action.yml")["runs"]["steps"]
+    return next(s for s in steps if s.get("name") == "Check the variables this job needs")
+
+
+def test_setup_names_the_variables_left_unset(tmp_path):
+    result = run_step(_setup_check(), tmp_path, {"AWS_ROLE_ARN": "", "AWS_REGION": "eu-west-1",
+                                                 "PULUMI_ORG": ""})
+    assert result.returncode == 2
+    assert result.stdout.startswith("::error::deployer-setup: empty input(s): AWS_ROLE_ARN "
+                                    "PULUMI_ORG. Set the repository or environment variables")
+
+
+def test_setup_accepts_complete_variables(tmp_path):
+    result = run_step(_setup_check(), tmp_path, {"AWS_ROLE_ARN": "arn:aws:iam::1:role/r",
+                                                 "AWS_REGION": "eu-west-1", "PULUMI_ORG": "o"})
+    assert result.returncode == 0, result.stdout + result.stderr
