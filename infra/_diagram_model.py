@@ -10,16 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["EDGE_KINDS", "NODE_KINDS", "Box", "Diagram", "Edge", "EdgeKind", "Node", "merged",
-           "number", "plural"]
-
-NODE_KINDS = ("workload", "postgres", "dynamodb", "influxdb", "liveanalytics", "key", "topic",
-              "network", "kubernetes", "kafka", "alarms", "prometheus", "grafana")
-"""Every kind of node; the renderer has one style per kind and the legend lists them."""
+__all__ = ["Box", "Diagram", "Edge", "EdgeKind", "Node", "merged", "number", "plural"]
 
 EdgeKind = Literal["produces", "consumes", "encrypted-by", "runs-in", "scrapes", "queries"]
-EDGE_KINDS: tuple[EdgeKind, ...] = ("produces", "consumes", "encrypted-by", "runs-in", "scrapes",
-                                    "queries")
 
 
 @dataclass(frozen=True)
@@ -32,6 +25,8 @@ class Node:
 
     id: str
     kind: str
+    """workload, postgres, dynamodb, influxdb, liveanalytics, key, topic, network, kubernetes,
+    kafka, alarms, prometheus or grafana: the renderer styles each kind its own way."""
     title: str
     lines: tuple[str, ...] = ()
     service: str | None = None

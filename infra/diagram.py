@@ -1,8 +1,9 @@
 """`strata diagram STACK`: the environment as a picture, drawn from the synthesized manifest.
 
-Each service is a box holding what it owns (stores, key), topics sit between the services that
-produce and consume them, and the shared platform is one box. The DOT text is a pure function
-of the manifest (same input, same text); Graphviz's `dot` turns it into SVG or PNG.
+Each service is a box holding what it owns (workload, stores, topics, key), edges run from
+producers to topics to consumers and from stores to keys, and the shared platform is one box.
+The DOT text is a pure function of the manifest (same input, same text); Graphviz's `dot`
+turns it into SVG or PNG.
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ def dot_source(diagram: Diagram) -> str:
     """The DOT text of the picture: a pure function of the model."""
     graph = graphviz.Digraph(
         f"strata_{diagram.stack}",
-        graph_attr={"rankdir": "LR", "compound": "true", "newrank": "true", "fontname": FONT,
+        graph_attr={"rankdir": "LR", "newrank": "true", "fontname": FONT,
                     "fontsize": "16", "labelloc": "t", "labeljust": "l", "nodesep": "0.5",
                     "ranksep": "0.7", "pad": "0.3",
                     "label": f"<<b>strata · {escape(diagram.stack)}</b>>"},
