@@ -40,12 +40,23 @@ def _parser() -> argparse.ArgumentParser:
     topics.add_argument("action", choices=("lock",), help="lock: record the catalog's topics as "
                         "deployed in stacks/topics.STACK.lock.json (run after `pulumi up`)")
     topics.add_argument("stack")
+
+    diagram = commands.add_parser("diagram", help="draw the environment with Graphviz: services "
+                                  "with their stores, keys and topics, and the shared platform")
+    diagram.add_argument("stack", help="stack name: reads Pulumi.STACK.yaml")
+    diagram.add_argument("--format", choices=("svg", "png", "dot"),
+                         help="default: the --out file's suffix, else svg")
+    diagram.add_argument("--out", type=Path, help="default: build/STACK/diagram.FORMAT")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        if args.command == "diagram":
+            from infra.diagram import run_diagram
+
+            return run_diagram(args.stack, args.format, args.out)
         if args.command == "synth":
             return _synth(args.stack, args.out)
         if args.command == "topics":
