@@ -200,6 +200,8 @@ def _msk_subnet_rules(name: str, brokers: int, azs: tuple[str, ...],
 
 def check_influxdb(influx: Any, needs: StackNeeds) -> list[Finding]:
     """The type is one the API accepts (its model's enum); regional availability cannot be asked."""
+    if not needs.influx:
+        return []
     api = "timestream-influxdb API model (DbInstanceType); no offerings call exists"
     accepted = influx.meta.service_model.shape_for("DbInstanceType").enum or []
     findings = []
