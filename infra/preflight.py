@@ -144,9 +144,16 @@ def evaluate(needs: StackNeeds, region: str, clients: ClientFactory, vantage: Va
         except (ClientError, BotoCoreError, ResponseParserError) as error:
             report.findings.append(Finding(
                 check.id, Severity.WARNING, "(not checked)",
-                f"not checked: {_describe(error)}",
-                "grant the caller the read-only permission named above, then run again"))
+                f"not checked: {_describe(error)}", _retry_advice(error)))
     return report
+
+
+def _retry_advice(error: Exception) -> str:
+    code = str((getattr(error, "response", {}) or {}).get("Error", {}).get("Code", ""))
+    if "AccessDenied" in code or code in ("UnauthorizedOperation", "AuthorizationError"):
+        return (f"allow the caller the read-only {getattr(error, 'operation_name', 'call')}, "
+                "then run again")
+    return "run again; if it persists, check this by hand (docs/preflight.md lists the call)"
 
 
 def run_preflight(stack: str, fmt: str = "table", region: str | None = None, *,

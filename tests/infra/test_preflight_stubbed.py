@@ -238,6 +238,7 @@ def test_an_aws_error_in_one_check_is_a_not_checked_warning_and_the_rest_run() -
     assert denied.severity is Severity.WARNING
     assert denied.found == ("not checked: ListInstances: AccessDeniedException: not authorized "
                             "to perform: sso:ListInstances")
+    assert denied.fix == "allow the caller the read-only ListInstances, then run again"
     assert by_check["eks-kubernetes-version"].severity is Severity.OK
     assert by_check["eks-endpoint-reachability"].severity is Severity.OK
     assert report.account == "111122223333" and report.exit_code == 0
