@@ -164,8 +164,7 @@ def stack_needs(manifest: Mapping[str, Any]) -> StackNeeds:
         azs=_all_azs(index),
         clusters=clusters,
         node_groups=tuple(
-            NodeGroupNeed(r["name"],
-                          tuple(_inputs(r).get("instanceTypes") or [EKS_DEFAULT_INSTANCE_TYPE]),
+            NodeGroupNeed(r["name"], _node_instance_types(index, r),
                           index.subnet_azs(r, "subnetIds"))
             for r in index.of_type("aws:eks/nodeGroup:NodeGroup")),
         addons=tuple(
@@ -197,9 +196,29 @@ def stack_needs(manifest: Mapping[str, Any]) -> StackNeeds:
     )
 
 
+def _node_instance_types(index: _Index, group: Resource) -> tuple[str, ...]:
+    """`instanceTypes`, else the launch template's `instanceType`, else the EKS default."""
+    listed = _inputs(group).get("instanceTypes")
+    if listed:
+        return tuple(str(t) for t in listed)
+    for template in index.deps(group, "launchTemplate"):
+        if _inputs(template).get("instanceType"):
+            return (str(_inputs(template)["instanceType"]),)
+    return (EKS_DEFAULT_INSTANCE_TYPE,)
+
+
 def _all_azs(index: _Index) -> tuple[str, ...]:
-    named = {str(_inputs(r).get("availabilityZone", "")) for r in index.resources
-             if r.get("custom") and isinstance(_inputs(r).get("availabilityZone"), str)}
+    """Every AZ a resource names: `availabilityZone` (subnets, DB instances) and
+    `availabilityZones` (Aurora clusters)."""
+    named: set[str] = set()
+    for r in index.resources:
+        if not r.get("custom"):
+            continue
+        one, many = _inputs(r).get("availabilityZone"), _inputs(r).get("availabilityZones")
+        if isinstance(one, str):
+            named.add(one)
+        if isinstance(many, list):
+            named.update(str(az) for az in many)
     return tuple(sorted(az for az in named if az))
 
 

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import boto3
+import pytest
 from botocore.config import Config
 from botocore.stub import Stubber
 
@@ -39,6 +40,27 @@ def moto_server() -> Iterator[str]:
         yield f"http://{host}:{port}"
     finally:
         server.stop()
+
+
+# Fixtures for the modules that use moto (import them; pytest registers them by `name`): one
+# server per module, reset on demand.
+@pytest.fixture(scope="module", name="moto_url")
+def moto_url_fixture() -> Iterator[str]:
+    with moto_server() as url:
+        yield url
+
+
+@pytest.fixture(name="moto")
+def moto_fixture(moto_url: str) -> Any:
+    """A client maker on the module's moto account, for tests that only read."""
+    return lambda service, region="eu-west-1": moto_client(moto_url, service, region)
+
+
+@pytest.fixture(name="fresh")
+def fresh_fixture(moto_url: str, moto: Any) -> Any:
+    """The same, on a freshly reset account, for tests that create resources or count them."""
+    reset_moto(moto_url)
+    return moto
 
 
 def reset_moto(url: str) -> None:

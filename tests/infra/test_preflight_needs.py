@@ -142,3 +142,16 @@ def test_node_group_without_instance_types_gets_the_eks_default() -> None:
     [group] = stack_needs(_cluster_manifest({})).node_groups
     assert group.instance_types == ("t3.medium",)
     assert group.azs == ("eu-west-1a",)
+
+
+def test_launch_template_instance_type_and_cluster_az_lists_are_read() -> None:
+    b = Builder()
+    b.add("aws:ec2/subnet:Subnet", "a", {"availabilityZone": "eu-west-1a"})
+    b.add("aws:ec2/launchTemplate:LaunchTemplate", "lt", {"instanceType": "m7g.xlarge"})
+    b.add("aws:eks/nodeGroup:NodeGroup", "ng", {},
+          deps={"subnetIds": ["a"], "launchTemplate": ["lt"]})
+    b.add("aws:rds/cluster:Cluster", "db", {"engine": "aurora-postgresql",
+                                            "availabilityZones": ["eu-west-1b", "eu-west-1c"]})
+    needs = stack_needs(b.manifest())
+    assert needs.node_groups[0].instance_types == ("m7g.xlarge",)
+    assert needs.azs == ("eu-west-1a", "eu-west-1b", "eu-west-1c")
