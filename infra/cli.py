@@ -35,6 +35,13 @@ def _parser() -> argparse.ArgumentParser:
                               "locks/urns.STACK.json (review the diff before committing)")
     pin.add_argument("stack")
 
+    preflight = commands.add_parser("preflight", help="with AWS credentials, check that the "
+                                    "account and region offer what the stack needs")
+    preflight.add_argument("stack")
+    preflight.add_argument("--format", choices=("table", "json"), default="table")
+    preflight.add_argument("--region", help="default: the stack's aws:region")
+    preflight.add_argument("--debug", action="store_true", help="traceback on internal errors")
+
     topics = commands.add_parser("topics", help="topic state that stateful changes are judged "
                                  "against")
     topics.add_argument("action", choices=("lock",), help="lock: record the catalog's topics as "
@@ -63,6 +70,10 @@ def main(argv: list[str] | None = None) -> int:
             return _lock_topics(args.stack)
         if args.command == "pin":
             return _pin(args.stack)
+        if args.command == "preflight":
+            from infra.preflight import run_preflight
+
+            return run_preflight(args.stack, args.format, args.region, debug=args.debug)
         if (args.stack is None) == (args.manifest is None):
             print("strata check: give a STACK or --manifest FILE (one of them)", file=sys.stderr)
             return 2
