@@ -1,0 +1,117 @@
+"""`strata diff --format markdown`: the body of a sticky pull-request comment.
+
+Headline counts, then the stateful section (never collapsed), then one collapsible block per
+service, then the IAM and security-group tables. GitHub refuses comments over 65,536
+characters, so past `MAX_CHARS` the per-service blocks are cut (the JSON report has it all).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from infra._diff_render import rule_cells, shown, stateful_notes, statement_cells, summary_line
+from infra._diff_resources import ResourceChange
+
+if TYPE_CHECKING:
+    from infra.diff import DiffReport
+
+__all__ = ["MARKER", "MAX_CHARS", "markdown"]
+
+MARKER = "<!-- strata-diff -->"
+"""Lets a workflow find and update its own comment."""
+MAX_CHARS = 60_000
+_SIGN = {"added": "+", "removed": "-", "changed": "~"}
+
+
+def markdown(report: DiffReport) -> str:
+    text = _render(report, rows_per_service=None)
+    if len(text) > MAX_CHARS:
+        text = _render(report, rows_per_service=20)
+    return text
+
+
+def _render(report: DiffReport, rows_per_service: int | None) -> str:
+    lines = [MARKER, f"### strata diff: `{_cell(report.old)}` → `{_cell(report.new)}`", "",
+             f"**{summary_line(report)}**", ""]
+    lines += _stateful(report)
+    lines += ["#### Changes by service", ""]
+    services = report.by_service()
+    if not services:
+        lines += ["No resource added, removed or changed.", ""]
+    for service, changes in services.items():
+        lines += _service(service, changes, rows_per_service)
+    lines += ["#### IAM statement changes", ""]
+    if report.iam:
+        lines += ["| | service | resource | document | effect | principals | actions | "
+                  "resources | conditions |", "|---|---|---|---|---|---|---|---|---|"]
+        for change in report.iam:
+            cells = ["<br>".join(_code(v) for v in cell) for cell in statement_cells(change)]
+            lines.append(_row([change.sign, change.service, _code(change.resource_name),
+                               _code(change.document), *cells]))
+    else:
+        lines.append("None.")
+    lines += ["", "#### Security-group rule changes", ""]
+    if report.security_groups:
+        lines += ["| | service | group | direction | protocol | ports | peer | description |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for rule in report.security_groups:
+            group, *rest = rule_cells(rule)
+            lines.append(_row([rule.sign, rule.service, _code(group), *map(_cell, rest)]))
+    else:
+        lines.append("None.")
+    return "\n".join(lines) + "\n"
+
+
+def _stateful(report: DiffReport) -> list[str]:
+    if not report.stateful:
+        return ["No stateful resource is deleted or replaced.", ""]
+    lines = []
+    if report.unacknowledged:
+        lines += ["> [!CAUTION]",
+                  f"> **{len(report.unacknowledged)} stateful resource(s) would be deleted or "
+                  "replaced, losing their data.** Acknowledge each on purpose with "
+                  "`strata diff ... --accept-replacement URN-PATTERN`.", ""]
+    lines += ["#### ⚠️ Stateful resources deleted or replaced", "",
+              "| action | resource | service | loses | why | acknowledged |",
+              "|---|---|---|---|---|---|"]
+    for change in report.stateful:
+        why = "<br>".join(_cell(r) for r in [*change.reasons, *stateful_notes(change)])
+        ack = (f"yes (`{_cell(change.accepted_by)}`)" if change.accepted_by
+               else "**no**")
+        lines.append(_row([f"**{change.action}**",
+                           f"`{_cell(change.type)}` `{_cell(change.name)}`<br>"
+                           f"<sub>{_cell(change.urn)}</sub>",
+                           change.service, change.loses, why, ack]))
+    for pattern in report.unused_acceptances:
+        lines.append(f"\n`--accept-replacement {_cell(pattern)}` matched nothing.")
+    return [*lines, ""]
+
+
+def _service(service: str, changes: Sequence[ResourceChange],
+             limit: int | None) -> list[str]:
+    counts = " ".join(f"{_SIGN[kind]} {n}" for kind in ("added", "removed", "changed")
+                      if (n := sum(c.kind == kind for c in changes)))
+    lines = [f"<details><summary><b>{_cell(service)}</b> {counts}</summary>", "",
+             "| | type | name | changed inputs |", "|---|---|---|---|"]
+    for change in changes[:limit]:
+        inputs = "<br>".join(f"`{_cell(c.path)}`: {_code(shown(c.old, 40))} → "
+                             f"{_code(shown(c.new, 40))}" for c in change.changes)
+        if change.renamed_from:
+            inputs = f"renamed from <sub>{_cell(change.renamed_from)}</sub><br>{inputs}"
+        lines.append(_row([_SIGN[change.kind], _code(change.type), _code(change.name), inputs]))
+    if limit is not None and len(changes) > limit:
+        lines.append(f"\n… {len(changes) - limit} more; the JSON report lists them all.")
+    return [*lines, "", "</details>", ""]
+
+
+def _cell(text: str | None) -> str:
+    return (text or "").replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
+
+
+def _code(text: str) -> str:
+    return f"`{_cell(text).replace('`', '')}`" if text else ""
+
+
+def _row(cells: Sequence[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
