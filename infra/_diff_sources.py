@@ -146,7 +146,7 @@ def _at_ref(root: Path, stack: str, ref: str, role: str) -> Source:
                                  f"{SYNTH_TIMEOUT_S} s") from None
         if synth.returncode != 0 or not (out / "manifest.json").is_file():
             raise DiffInputError(f"{role} {stack}@{ref}: synth at {commit[:12]} failed (exit "
-                                 f"{synth.returncode}): {_last_line(synth.stderr)}")
+                                 f"{synth.returncode}): {_summary(synth.stderr)}")
         manifest = read_manifest(out / "manifest.json")
     return Source(f"{stack}@{ref} ({commit[:12]})", manifest)
 
@@ -154,6 +154,16 @@ def _at_ref(root: Path, stack: str, ref: str, role: str) -> Source:
 def _git(cwd: Path, *args: str) -> str | None:
     done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
     return done.stdout.strip() if done.returncode == 0 and done.stdout.strip() else None
+
+
+def _summary(stderr: str) -> str:
+    """One line out of a failed synth's stderr: a traceback's last line (the exception), else
+    the whole message (a config error names file, key and allowed values over a few lines)."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    if not lines or any(line.startswith("Traceback") for line in lines):
+        return _last_line(stderr)
+    text = "; ".join(lines)
+    return text if len(text) <= 400 else text[:397] + "..."
 
 
 def _last_line(text: str) -> str:
