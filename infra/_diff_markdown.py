@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING
 
 from infra._diff_render import rule_cells, shown, stateful_notes, statement_cells, summary_line
 from infra._diff_resources import ResourceChange
+from infra.stateful import REPLACE_ON_CHANGE
 
 if TYPE_CHECKING:
     from infra.diff import DiffReport
 
-__all__ = ["MARKER", "MAX_CHARS", "markdown"]
+__all__ = ["MARKER", "MAX_CHARS", "markdown", "replace_rules_markdown"]
 
 MARKER = "<!-- strata-diff -->"
 """Lets a workflow find and update its own comment."""
@@ -115,3 +116,20 @@ def _code(text: str) -> str:
 
 def _row(cells: Sequence[str]) -> str:
     return "| " + " | ".join(cells) + " |"
+
+
+def replace_rules_markdown() -> str:
+    """The replace-on-change table of docs/diff.md, from `infra.stateful.REPLACE_ON_CHANGE`
+    (`python -m infra._diff_markdown` prints it; a test keeps the doc in sync)."""
+    lines = ["| type | properties that force a replacement | source | CloudFormation agrees on |",
+             "|---|---|---|---|"]
+    for type_, rules in sorted(REPLACE_ON_CHANGE.items()):
+        props = ", ".join(f"`{p.path}`" for p in rules.properties)
+        cfn = ", ".join(f"`{p.path}`" for p in rules.properties if p.cfn) or "-"
+        cfn_type = f" ({rules.cfn_type})" if rules.cfn_type and cfn != "-" else ""
+        lines.append(_row([f"`{type_}`", props, rules.source, cfn + cfn_type]))
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(replace_rules_markdown(), end="")

@@ -110,8 +110,8 @@ def table(report: DiffReport) -> str:
         lines.append("  no resource added, removed or changed")
     for service, changes in services.items():
         lines.append(f"  {service}: {_counts(changes)}")
-        for change in changes:
-            lines += _resource_lines(change)
+        for resource in changes:
+            lines += _resource_lines(resource)
     lines += ["", "IAM STATEMENT CHANGES"]
     if report.iam:
         rows = [[[c.sign], [c.service], [c.resource_name], [c.document], *statement_cells(c)]

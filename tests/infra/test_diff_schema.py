@@ -21,8 +21,10 @@ import pytest
 from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
 from infra._diff_iam import POLICY_DOCUMENTS
+from infra._diff_markdown import replace_rules_markdown
 from infra._diff_owners import ATTACHED_THROUGH
 from infra.stateful import REPLACE_ON_CHANGE, STATEFUL_TYPES
+from tests.conftest import ROOT
 
 _ARGS = re.compile(r"'([\w.]*Args)'")
 
@@ -134,3 +136,11 @@ def test_policy_document_input_exists(type_: str, key: str) -> None:
 def test_attachment_input_exists_and_the_type_takes_no_tags(type_: str, key: str) -> None:
     assert property_exists(type_, key)
     assert "tags" not in _resource_params(type_), f"{type_} takes tags: use its own tag"
+
+
+def test_docs_show_the_replace_on_change_table_as_the_code_has_it() -> None:
+    doc = (ROOT / "docs" / "diff.md").read_text()
+    start = doc.index("\n", doc.index("<!-- replace-on-change:start")) + 1
+    end = doc.index("<!-- replace-on-change:end -->")
+    assert doc[start:end] == replace_rules_markdown(), \
+        "regenerate the table in docs/diff.md with: python -m infra._diff_markdown"
