@@ -2,7 +2,8 @@
 
 Headline counts, then the stateful section (never collapsed), then one collapsible block per
 service, then the IAM and security-group tables. GitHub refuses comments over 65,536
-characters, so past `MAX_CHARS` the per-service blocks are cut (the JSON report has it all).
+characters, so past `MAX_CHARS` the per-service blocks and then the tables are cut, saying how
+many rows the JSON report has besides; the stateful section is never cut.
 """
 
 from __future__ import annotations
@@ -25,14 +26,21 @@ MAX_CHARS = 60_000
 _SIGN = {"added": "+", "removed": "-", "changed": "~"}
 
 
+# (rows per service block, rows per IAM / security-group table), tried in turn.
+_LIMITS: tuple[tuple[int | None, int | None], ...] = ((None, None), (20, None), (5, 40), (0, 10))
+
+
 def markdown(report: DiffReport) -> str:
-    text = _render(report, rows_per_service=None)
-    if len(text) > MAX_CHARS:
-        text = _render(report, rows_per_service=20)
-    return text
+    for rows_per_service, rows_per_table in _LIMITS:
+        text = _render(report, rows_per_service, rows_per_table)
+        if len(text) <= MAX_CHARS:
+            return text
+    cut = text.rfind("\n", 0, MAX_CHARS - 200)
+    return text[:cut] + "\n\n… cut to fit a pull-request comment; the JSON report has it all.\n"
 
 
-def _render(report: DiffReport, rows_per_service: int | None) -> str:
+def _render(report: DiffReport, rows_per_service: int | None,
+            rows_per_table: int | None) -> str:
     lines = [MARKER, f"### strata diff: `{_cell(report.old)}` → `{_cell(report.new)}`", "",
              f"**{summary_line(report)}**", ""]
     lines += _stateful(report)
@@ -46,19 +54,21 @@ def _render(report: DiffReport, rows_per_service: int | None) -> str:
     if report.iam:
         lines += ["| | service | resource | document | effect | principals | actions | "
                   "resources | conditions |", "|---|---|---|---|---|---|---|---|---|"]
-        for change in report.iam:
+        for change in report.iam[:rows_per_table]:
             cells = ["<br>".join(_code(v) for v in cell) for cell in statement_cells(change)]
             lines.append(_row([change.sign, change.service, _code(change.resource_name),
                                _code(change.document), *cells]))
+        lines += _more(len(report.iam), rows_per_table)
     else:
         lines.append("None.")
     lines += ["", "#### Security-group rule changes", ""]
     if report.security_groups:
         lines += ["| | service | group | direction | protocol | ports | peer | description |",
                   "|---|---|---|---|---|---|---|---|"]
-        for rule in report.security_groups:
+        for rule in report.security_groups[:rows_per_table]:
             group, *rest = rule_cells(rule)
             lines.append(_row([rule.sign, rule.service, _code(group), *map(_cell, rest)]))
+        lines += _more(len(report.security_groups), rows_per_table)
     else:
         lines.append("None.")
     return "\n".join(lines) + "\n"
@@ -83,7 +93,7 @@ def _stateful(report: DiffReport) -> list[str]:
         lines.append(_row([f"**{change.action}**",
                            f"`{_cell(change.type)}` `{_cell(change.name)}`<br>"
                            f"<sub>{_cell(change.urn)}</sub>",
-                           change.service, change.loses, why, ack]))
+                           _cell(change.service), _cell(change.loses), why, ack]))
     for pattern in report.unused_acceptances:
         lines.append(f"\n`--accept-replacement {_cell(pattern)}` matched nothing.")
     return [*lines, ""]
@@ -101,9 +111,13 @@ def _service(service: str, changes: Sequence[ResourceChange],
         if change.renamed_from:
             inputs = f"renamed from <sub>{_cell(change.renamed_from)}</sub><br>{inputs}"
         lines.append(_row([_SIGN[change.kind], _code(change.type), _code(change.name), inputs]))
-    if limit is not None and len(changes) > limit:
-        lines.append(f"\n… {len(changes) - limit} more; the JSON report lists them all.")
-    return [*lines, "", "</details>", ""]
+    return [*lines, *_more(len(changes), limit), "", "</details>", ""]
+
+
+def _more(total: int, limit: int | None) -> list[str]:
+    if limit is None or total <= limit:
+        return []
+    return ["", f"… {total - limit} more; the JSON report lists them all."]
 
 
 def _cell(text: str | None) -> str:

@@ -92,6 +92,19 @@ def test_markdown_stays_under_the_comment_limit() -> None:
     assert "880 more; the JSON report lists them all" in text
 
 
+def test_markdown_cuts_big_iam_tables_but_never_the_stateful_section() -> None:
+    arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/" + "x" * 60
+    grants = [resource(f"grant-{i:03d}", "aws:iam/rolePolicy:RolePolicy", {"policy": policy(
+        *({"Effect": "Allow", "Action": f"dynamodb:Get{j}", "Resource": f"{arn}{j}"}
+          for j in range(20)))}) for i in range(60)]
+    tables = [resource(f"table-{i}", "aws:dynamodb/table:Table", {"tags": tags("orders")})
+              for i in range(30)]
+    text = render(diff(manifest(*tables), manifest(*grants)), "markdown")
+    assert len(text) <= MAX_CHARS
+    assert text.count("| **delete** |") == 30
+    assert "more; the JSON report lists them all." in text.split("#### IAM statement changes")[1]
+
+
 def test_table_lists_stateful_risk_before_everything_else(report: DiffReport) -> None:
     text = render(report, "table")
     assert text.index("!! STATEFUL") < text.index("RESOURCES BY SERVICE") \
