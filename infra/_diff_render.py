@@ -18,7 +18,8 @@ from infra._diff_stateful import StatefulChange
 if TYPE_CHECKING:
     from infra.diff import DiffReport
 
-__all__ = ["JSON_VERSION", "render", "shown", "summary_line"]
+__all__ = ["JSON_VERSION", "render", "rule_cells", "shown", "stateful_notes", "statement_cells",
+           "summary_line", "table", "to_json"]
 
 JSON_VERSION = 1
 _KIND_SIGN = {"added": "+", "removed": "-", "changed": "~"}

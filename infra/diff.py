@@ -24,9 +24,7 @@ from infra._diff_sources import DiffInputError, load_source, normalise_manifest
 from infra._diff_stateful import StatefulChange, accept, stateful_changes
 from infra.errors import ConfigError
 
-__all__ = ["FORMATS", "DiffInputError", "DiffReport", "diff_manifests", "run_diff"]
-
-FORMATS = ("table", "markdown", "json")
+__all__ = ["DiffInputError", "DiffReport", "diff_manifests", "run_diff"]
 
 
 @dataclass
@@ -82,6 +80,10 @@ def run_diff(old: str, new: str, *, fmt: str = "table", out: Path | None = None,
     """The `strata diff` command: load both sides, compare, write the report, exit code."""
     from infra._diff_render import render
 
+    if fmt not in ("table", "markdown", "json"):
+        print(f"strata diff: unknown format {fmt!r}; use table, markdown or json",
+              file=sys.stderr)
+        return 2
     try:
         old_source = load_source(old, project_dir, "OLD")
         new_source = load_source(new, project_dir, "NEW")

@@ -151,6 +151,16 @@ def test_bad_manifests_are_one_line_errors_with_exit_2(
     assert capsys.readouterr().err == f"strata diff: {message.format(path=path)}\n"
 
 
+def test_an_unknown_format_is_bad_input(tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    from infra.diff import run_diff
+
+    good = _write(tmp_path / "good.json", manifest())
+    assert run_diff(good, good, fmt="xml") == 2
+    assert capsys.readouterr().err == \
+        "strata diff: unknown format 'xml'; use table, markdown or json\n"
+
+
 def test_an_unknown_stack_is_named_with_the_stacks_there_are(
         capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["diff", "staging", "prod"]) == 2

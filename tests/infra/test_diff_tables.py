@@ -112,7 +112,7 @@ def test_a_reformatted_json_document_is_no_change_but_a_new_value_is():
 
 
 def test_protect_and_retain_changes_are_shown_as_options():
-    old = manifest(_bucket(), )
+    old = manifest(_bucket())
     old["resources"][1]["protect"] = True
     new = manifest(_bucket())
     (changed,) = diff(old, new).resources
