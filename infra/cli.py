@@ -31,6 +31,18 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("table", "json", "sarif"), default="table")
     check.add_argument("--out", type=Path, help="write the report here instead of stdout")
 
+    diff = commands.add_parser("diff", help="what changes between two manifests: per service, "
+                               "IAM statements, security-group rules, and stateful resources "
+                               "that would be deleted or replaced (exit 1 unless acknowledged)")
+    diff.add_argument("old", help="manifest file or directory, STACK (synthesized from the "
+                      "working tree) or STACK@GITREF")
+    diff.add_argument("new", help="same forms as OLD")
+    diff.add_argument("--format", choices=("table", "markdown", "json"), default="table")
+    diff.add_argument("--out", type=Path, help="write the report here instead of stdout")
+    diff.add_argument("--accept-replacement", action="append", default=[], metavar="PATTERN",
+                      help="acknowledge stateful deletions/replacements whose URN matches "
+                      "(fnmatch); repeatable")
+
     pin = commands.add_parser("pin", help="record the stack's stateful URNs in "
                               "locks/urns.STACK.json (review the diff before committing)")
     pin.add_argument("stack")
@@ -74,6 +86,11 @@ def main(argv: list[str] | None = None) -> int:
             from infra.preflight import run_preflight
 
             return run_preflight(args.stack, args.format, args.region, debug=args.debug)
+        if args.command == "diff":
+            from infra.diff import run_diff
+
+            return run_diff(args.old, args.new, fmt=args.format, out=args.out,
+                            accept_patterns=args.accept_replacement)
         if (args.stack is None) == (args.manifest is None):
             print("strata check: give a STACK or --manifest FILE (one of them)", file=sys.stderr)
             return 2
