@@ -17,12 +17,10 @@ from policies import _aws
 from policies._control import Node as Resource
 from policies._control import StackView
 from policies._values import statements
-from policies.ownership import _service
+from policies.ownership import role_grants, service_of
 
 __all__ = ["KafkaGrant", "ManifestIndex", "Resource", "topic_name_of_arn"]
 
-ROLE = "aws:iam/role:Role"
-ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 
 # The data-plane actions that tell a producer from a consumer; DescribeTopic and the cluster
 # and group actions are shared by both. Authorized on topic ARNs:
@@ -33,7 +31,7 @@ CONSUME_ACTION = "kafka-cluster:readdata"
 
 @dataclass(frozen=True)
 class KafkaGrant:
-    """One role's access to one topic, as its RolePolicy document states it."""
+    """One role's access to one topic, as the policy document it holds states it."""
 
     service: str
     """The service owning the grantee role."""
@@ -75,7 +73,7 @@ class ManifestIndex:
                 self._alarms.setdefault(target.urn, set()).add(alarm.urn)
 
     def _owner(self, node: Resource) -> str | None:
-        service = _service(self.view, node)
+        service = service_of(self.view, node)
         return service if isinstance(service, str) and service.strip() else None
 
     @property
@@ -110,19 +108,29 @@ class ManifestIndex:
             alarms |= self._alarms.get(node.urn, set())
         return len(alarms)
 
+    def reached_by(self, role: Resource) -> list[Resource]:
+        """Everything the policies held by `role` use (inline or attached)."""
+        return [t for _, holder_role, _, targets in role_grants(self.view)
+                if holder_role.urn == role.urn for t in targets]
+
     def kafka_grants(self, topic_resources: Mapping[str, Resource]) -> list[KafkaGrant]:
-        """Produce/consume grants from every RolePolicy's Kafka statements.
+        """Produce/consume grants from the Kafka statements of every policy a role holds.
 
         A grant on a topic that the program manages (`topic_resources`, by name) counts only
         when the policy's `policy` input depends on that topic resource: the document really
         uses its ARN. Topics without a resource (MSK Serverless) are known by ARN alone.
         """
         grants: list[KafkaGrant] = []
-        for policy in self.of_type(ROLE_POLICY):
-            services = sorted({s for role in self.deps(policy, "role") if role.type == ROLE
-                               if (s := self.owner[role.urn])})
-            used = {d.urn for d in self.deps(policy, "policy")}
-            for topic, actions in _topic_actions(policy.props.get("policy")).items():
+        by_policy: dict[str, tuple[set[str], Any, set[str]]] = {}
+        for holder, role, document, targets in role_grants(self.view):
+            owner = self.owner[role.urn]
+            entry = by_policy.setdefault(holder.urn, (set(), document, set()))
+            if owner:
+                entry[0].add(owner)
+            entry[2].update(t.urn for t in targets)
+        for services_set, document, used in by_policy.values():
+            services = sorted(services_set)
+            for topic, actions in _topic_actions(document).items():
                 managed = topic_resources.get(topic)
                 if managed is not None and managed.urn not in used:
                     continue

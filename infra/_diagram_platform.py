@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from infra._diagram_index import ROLE_POLICY, ManifestIndex, Resource
+from infra._diagram_index import ManifestIndex, Resource
 from infra._diagram_model import Box, Edge, Node, number, plural
 from policies import _aws
 
@@ -53,9 +53,8 @@ def platform_box(index: ManifestIndex, keys: Mapping[str, Node]) -> tuple[Box, l
                       for d in index.deps(scraper) if d.urn in node_of and d.urn != amp.urn]
     for grafana in index.of_type(GRAFANA):
         for role in index.deps(grafana, "roleArn"):
-            for policy in index.dependents(role, ROLE_POLICY, "role"):
-                edges += [Edge(node_of[grafana.urn].id, node_of[d.urn].id, "queries")
-                          for d in index.deps(policy, "policy") if d.type == PROMETHEUS]
+            edges += [Edge(node_of[grafana.urn].id, node_of[d.urn].id, "queries")
+                      for d in index.reached_by(role) if d.type == PROMETHEUS]
     platform_keys = [k for k in keys.values() if k.service in index.platform_services]
     nodes = [node for node, _ in drawn] + sorted(platform_keys, key=lambda k: k.id)
     return Box("platform", "platform", "shared by every service", nodes), edges

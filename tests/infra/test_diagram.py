@@ -171,14 +171,15 @@ def test_platform_box_shows_network_cluster_kafka_and_monitoring(stack):
 # --- the reading relies on grants, tags, parents and dependencies, nothing else -----------------
 
 
-def _resource(manifest: dict[str, Any], name: str) -> dict[str, Any]:
-    (found,) = [r for r in manifest["resources"] if r["name"] == name]
+def _resource(manifest: dict[str, Any], name: str,
+              type_: str = "aws:iam/policy:Policy") -> dict[str, Any]:
+    (found,) = [r for r in manifest["resources"] if r["name"] == name and r["type"] == type_]
     return found
 
 
 def test_produce_and_consume_are_told_apart_by_the_documents_actions():
     manifest = copy.deepcopy(synthesized("prod"))
-    grant = _resource(manifest, "payments-consume-orders.order-events-payments")
+    grant = _resource(manifest, "payments-events-consume-orders-0")
     grant["inputs"]["policy"] = grant["inputs"]["policy"].replace("kafka-cluster:ReadData",
                                                                   "kafka-cluster:WriteData")
     edges = _topic_edges(build_diagram(manifest))
@@ -188,7 +189,7 @@ def test_produce_and_consume_are_told_apart_by_the_documents_actions():
 
 def test_a_grant_whose_policy_does_not_depend_on_the_topic_is_not_drawn():
     manifest = copy.deepcopy(synthesized("prod"))
-    grant = _resource(manifest, "telemetry-consume-payments.payment-events-telemetry")
+    grant = _resource(manifest, "telemetry-events-consume-payments-0")
     grant["propertyDependencies"]["policy"] = [
         u for u in grant["propertyDependencies"]["policy"] if "msk/topic:Topic" not in u]
     edges = _topic_edges(build_diagram(manifest))
