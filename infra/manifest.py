@@ -97,7 +97,12 @@ def manifest_problems(data: Any) -> list[tuple[Path_, str]]:
     shape = _shape_problems(data)
     if shape:
         return shape
-    return list(_graph_problems(data))
+    return sorted(_graph_problems(data), key=lambda problem: _path_key(problem[0]))
+
+
+def _path_key(path: Path_) -> list[tuple[int, int, str]]:
+    """Document order: `resources[2]` before `resources[10]`."""
+    return [(0, part, "") if isinstance(part, int) else (1, 0, part) for part in path]
 
 
 def _too_deep(data: Any) -> Path_ | None:
@@ -138,7 +143,7 @@ def _inline_refs(node: Any, defs: Mapping[str, Any]) -> Any:
 
 def _shape_problems(data: Any) -> list[tuple[Path_, str]]:
     errors = sorted(islice(_validator().iter_errors(data), 200),
-                    key=lambda e: [str(p) for p in e.absolute_path])
+                    key=lambda e: _path_key(list(e.absolute_path)))
     problems: list[tuple[Path_, str]] = []
     for error in errors:
         problem = (list(error.absolute_path), _explain(error))
