@@ -12,6 +12,7 @@ installed provider SDKs. Every problem is reported with its JSON path.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cache
@@ -91,9 +92,9 @@ def validate_manifest(data: Any, source: str) -> dict[str, Any]:
 
 def manifest_problems(data: Any) -> list[tuple[Path_, str]]:
     """Every contract violation of `data` as (JSON path, message); empty when it is valid."""
-    too_deep = _too_deep(data)
-    if too_deep is not None:
-        return [(too_deep, f"nests deeper than {MAX_DEPTH} levels")]
+    unreadable = _unrepresentable(data)
+    if unreadable:
+        return unreadable
     shape = _shape_problems(data)
     if shape:
         return shape
@@ -105,18 +106,37 @@ def _path_key(path: Path_) -> list[tuple[int, int, str]]:
     return [(0, part, "") if isinstance(part, int) else (1, 0, part) for part in path]
 
 
-def _too_deep(data: Any) -> Path_ | None:
-    """The path of the first value nested deeper than MAX_DEPTH (iterative: no recursion)."""
+def _unrepresentable(data: Any) -> list[tuple[Path_, str]]:
+    """Values the engine's wire format cannot carry, found without recursion: nesting past
+    MAX_DEPTH, NaN and infinities (Python's json reads them; JSON and protobuf's Struct do
+    not), and strings with lone surrogates (valid JSON escapes, not valid UTF-8)."""
+    problems: list[tuple[Path_, str]] = []
     pending: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
-    while pending:
+    while pending and len(problems) < _SHOWN:
         value, path = pending.pop()
         if len(path) > MAX_DEPTH:
-            return path[:MAX_DEPTH]
+            return [(path[:MAX_DEPTH], f"nests deeper than {MAX_DEPTH} levels")]
         if isinstance(value, dict):
-            pending += [(v, (*path, str(k))) for k, v in value.items()]
+            for key, item in value.items():
+                if not _utf8(key):
+                    problems.append((path, f"key {json.dumps(key)} is not valid Unicode"))
+                pending.append((item, (*path, key)))
         elif isinstance(value, list):
-            pending += [(v, (*path, i)) for i, v in enumerate(value)]
-    return None
+            pending += [(item, (*path, i)) for i, item in enumerate(value)]
+        elif isinstance(value, float) and not math.isfinite(value):
+            problems.append((path, f"{value} is not a JSON number"))
+        elif isinstance(value, str) and not _utf8(value):
+            problems.append((path, f"{json.dumps(value)[:40]} is not valid Unicode "
+                                   "(a lone surrogate)"))
+    return sorted(problems, key=lambda problem: _path_key(problem[0]))
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @cache

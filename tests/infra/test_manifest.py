@@ -149,8 +149,18 @@ GARBAGE: list[tuple[str, Any, str, str]] = [
      _edit(lambda m: m["resources"][DB].update(inputs=_nested(MAX_DEPTH + 5))),
      f"$.resources[{DB}].inputs.a.a", f"nests deeper than {MAX_DEPTH} levels"),
     ("a key that is not an identifier",
-     _edit(lambda m: m["resources"][DB]["propertyDependencies"].update({"a b\ud800": ["x"]})),
-     f'$.resources[{DB}].propertyDependencies["a b\\ud800"][0]', "must be a Pulumi URN"),
+     _edit(lambda m: m["resources"][DB]["propertyDependencies"].update({"a b": ["x"]})),
+     f'$.resources[{DB}].propertyDependencies["a b"][0]', "must be a Pulumi URN"),
+    ("NaN in inputs", _edit(lambda m: m["resources"][DB]["inputs"].update(x=float("nan"))),
+     f"$.resources[{DB}].inputs.x", "nan is not a JSON number"),
+    ("an infinite number", _edit(lambda m: m["resources"][DB]["inputs"].update(x=[float("inf")])),
+     f"$.resources[{DB}].inputs.x[0]", "inf is not a JSON number"),
+    ("a lone surrogate in a value",
+     _edit(lambda m: m["resources"][DB]["inputs"].update(x="ok\ud800")),
+     f"$.resources[{DB}].inputs.x", '"ok\\ud800" is not valid Unicode'),
+    ("a lone surrogate in a key",
+     _edit(lambda m: m["resources"][DB]["inputs"].update({"\udc80": 1})),
+     f"$.resources[{DB}].inputs", 'key "\\udc80" is not valid Unicode'),
 ]
 
 
@@ -172,8 +182,11 @@ def _cli(*argv: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
+THROUGH_CLI = GARBAGE[:8] + GARBAGE[-4:]
+
+
 @pytest.mark.parametrize(("manifest", "path", "fragment"),
-                         [g[1:] for g in GARBAGE[:8]], ids=[g[0] for g in GARBAGE[:8]])
+                         [g[1:] for g in THROUGH_CLI], ids=[g[0] for g in THROUGH_CLI])
 def test_cli_exits_2_on_garbage_and_never_passes(manifest: Any, path: str, fragment: str,
                                                 tmp_path: Path) -> None:
     file = tmp_path / "m.json"

@@ -19,11 +19,14 @@ from infra.manifest import manifest_problems
 from tests.conftest import synthesized
 from tests.policies.fixture_manifest import compliant_manifest
 
-SCALARS = (st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12)
+# Text includes lone surrogates (valid JSON escapes, not valid UTF-8); floats include NaN and
+# infinities (Python's json writes and reads them).
+TEXT = st.text(st.characters() | st.sampled_from(["\ud800", "\udfff"]), max_size=12)
+SCALARS = (st.none() | st.booleans() | st.integers() | st.floats() | TEXT
            | st.sampled_from(["", "urn:pulumi:dev::strata::pulumi:pulumi:Stack::strata-dev",
                               "aws:s3/bucket:Bucket", "[secret]", "strata", "dev"]))
 JSON = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4)
-                    | st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=16)
+                    | st.dictionaries(TEXT, inner, max_size=4), max_leaves=16)
 FIELDS = ["urn", "type", "name", "custom", "parent", "provider", "inputs", "dependencies",
           "propertyDependencies", "protect", "retainOnDelete", "aliases"]
 
