@@ -98,7 +98,9 @@ def grants_of(index: ManifestIndex, role: Mapping[str, Any]) -> dict[str, set[st
         elif holder["type"] == ATTACHMENT and any(d["urn"] == role["urn"]
                                                   for d in index.deps(holder, "role")):
             arn = str(holder["inputs"].get("policyArn", "?"))
-            out.setdefault(f"managed policy {arn.rsplit('/', 1)[-1]}", set()).add("(all)")
+            owner = "AWS managed" if arn.startswith("arn:aws:iam::aws:") else "managed"
+            out.setdefault(f"policy {arn.rsplit('/', 1)[-1]} ({owner})", set()).add(
+                "its actions (not listed offline)")
     for inline in role["inputs"].get("inlinePolicies") or []:
         if isinstance(inline, dict):
             _attribute(out, statements(inline.get("policy")),

@@ -63,6 +63,14 @@ def test_service_lists_what_its_role_may_use_per_target(dev_summary: str) -> Non
     assert _row(payments, "payments-key-key").startswith("kms: Decrypt, DescribeKey, Encrypt")
 
 
+def test_managed_policies_and_wildcards_are_named(dev_summary: str) -> None:
+    platform = _block(dev_summary, "platform")
+    assert "may use (role eks-cluster-role)" in platform
+    assert _row(platform, "policy AmazonEKSClusterPolicy (AWS managed)") == \
+        "its actions (not listed offline)"
+    assert _row(platform, "* (every resource)").startswith("cloudwatch: DescribeAlarmHistory")
+
+
 def test_a_widened_grant_shows_up(dev_summary: str) -> None:
     manifest = copy.deepcopy(synthesized("dev"))
     grant = next(r for r in manifest["resources"]
