@@ -140,7 +140,8 @@ class EksClusterArgs(TypedDict):
     kubernetes_version: str
     """Kubernetes minor version, a key of `ADDON_VERSIONS` (e.g. `1.33`)."""
     api_access: ApiAccessArgs
-    """Where the deployer and operators reach the API from (see the module docstring)."""
+    """Where deploys and operators reach the API from: `deployer_cidrs` (private endpoint,
+    networks routed to the VPC) and/or `public_cidrs` (public endpoint); at least one."""
     kms_key_arn: NotRequired[pulumi.Input[str]]
     """Key for Kubernetes secrets and the control-plane log group. Its policy must let the
     deployer use it through EKS (`kms:ViaService` eks, with CreateGrant and DescribeKey), let
@@ -196,6 +197,9 @@ class EksCluster(pulumi.ComponentResource):
     """VPC of the cluster."""
     pod_security_groups_enforced: pulumi.Output[bool]
     """Whether pods can get their own security groups (SecurityGroupPolicy) on this cluster."""
+    kubeconfig: pulumi.Output[str]
+    """Kubeconfig (secret) that signs as the admin role, for a Kubernetes provider in other
+    languages; Python callers use the `provider` attribute."""
 
     def __init__(self, name: str, args: EksClusterArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
@@ -285,9 +289,9 @@ class EksCluster(pulumi.ComponentResource):
         config: pulumi.Output[str] = pulumi.Output.all(
             self.name, self.endpoint, self._cluster.certificate_authority.data, region,
             self.admin_role_arn).apply(lambda p: kubeconfig(*p))
-        self._kubeconfig: pulumi.Output[str] = pulumi.Output.secret(config)  # never printed
+        self.kubeconfig = pulumi.Output.secret(config)  # never printed
         self.provider = k8s.Provider(
-            f"{name}-k8s", kubeconfig=self._kubeconfig, enable_server_side_apply=True,
+            f"{name}-k8s", kubeconfig=self.kubeconfig, enable_server_side_apply=True,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*access, *deployer_rules]))
         ready: list[pulumi.Resource] = list(nodes)
         if self.auto_mode:
@@ -310,7 +314,7 @@ class EksCluster(pulumi.ComponentResource):
             "name": self.name, "arn": self.arn, "endpoint": self.endpoint,
             "securityGroupId": self.security_group_id, "adminRoleArn": self.admin_role_arn,
             "nodeRoleArn": self.node_role_arn, "oidcIssuerUrl": self.oidc_issuer_url,
-            "vpcId": self.vpc_id,
+            "vpcId": self.vpc_id, "kubeconfig": self.kubeconfig,
             "podSecurityGroupsEnforced": self.pod_security_groups_enforced})
 
     def allow_from(self, name: str, security_group_id: pulumi.Input[str],

@@ -167,7 +167,7 @@ def _provider_and_config(mocked, **extra):
 
     def build():
         cluster = _eks(**extra)
-        cluster._kubeconfig.apply(captured.append)
+        cluster.kubeconfig.apply(captured.append)
 
     registered = mocked(build)
     return registered, json.loads(captured[0])
@@ -533,6 +533,6 @@ def test_provider_host_infers_the_schema():
         k for k, v in component.inputs.items() if not v.optional}
     assert set(component.outputs) == {
         "name", "arn", "endpoint", "securityGroupId", "adminRoleArn", "nodeRoleArn",
-        "oidcIssuerUrl", "vpcId", "podSecurityGroupsEnforced"}
+        "oidcIssuerUrl", "vpcId", "podSecurityGroupsEnforced", "kubeconfig"}
     assert {"ApiAccessArgs", "NodeGroupArgs", "UpgradePolicy", "NodeAmi"} <= set(
         result["type_definitions"])
