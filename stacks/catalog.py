@@ -305,13 +305,16 @@ class ClusterSpec(StrictModel):
     """Managed node groups by name (compute `nodegroups`)."""
     public_access_cidrs: list[str] = []
     """Open the API endpoint publicly to these CIDRs only. Default: private endpoint only."""
+    deployer_cidrs: list[str] = []
+    """Networks routed to the VPC (VPN, Transit Gateway, peering) where deploys run; they reach
+    the private API endpoint on 443. One of deployerCidrs / publicAccessCidrs is required."""
     admin_role_arn: (
         Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/\S+$")] | None
     ) = None
     """IAM role given cluster-admin through an EKS access entry. Default: a
     `strata-<env>-admin` role created with the cluster, assumable by account principals."""
 
-    @field_validator("public_access_cidrs")
+    @field_validator("public_access_cidrs", "deployer_cidrs")
     @classmethod
     def _cidrs(cls, values: list[str]) -> list[str]:
         for value in values:
@@ -507,6 +510,12 @@ def _cluster_problems(catalog: Catalog) -> list[Problem]:
         problems.append(Problem(("cluster", "nodeGroups"), "compute nodegroups needs a node group",
                                 "nodeGroups: {<name>: {instanceTypes, minSize, maxSize}}",
                                 "STRATA-E105"))
+    if not cluster.public_access_cidrs and not cluster.deployer_cidrs:
+        problems.append(Problem(("cluster", "deployerCidrs"),
+                                "no route from the deployer to the EKS API: the program creates "
+                                "Kubernetes objects through it",
+                                "deployerCidrs: [<network of the deploy runners>], or "
+                                "publicAccessCidrs (not in prod)", "STRATA-E105"))
     if cluster.compute == "auto" and cluster.node_groups:
         problems.append(Problem(("cluster", "nodeGroups"), "Auto Mode manages its own nodes",
                                 "compute: nodegroups, or remove nodeGroups", "STRATA-E105"))

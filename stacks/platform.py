@@ -12,7 +12,7 @@ import pulumi
 
 from components._plan import availability_zones
 from components._tags import ownership_tags
-from components.eks import EksCluster, EksClusterArgs
+from components.eks import EksCluster, EksClusterArgs, NodeAmi, UpgradePolicy
 from components.kafka import (
     CleanupPolicy,
     EnhancedMonitoring,
@@ -23,7 +23,7 @@ from components.kafka import (
 from components.kms import EncryptionKey
 from components.monitoring import Monitoring, MonitoringArgs
 from components.network import NatMode, Network
-from components.tenancy import ServiceTenancy, ServiceTenancyArgs
+from components.tenancy import ClusterDns, ServiceTenancy, ServiceTenancyArgs
 from stacks._events import ConsumerRelation, consumer_relations, topic_args
 from stacks.catalog import Catalog
 from stacks.conventions import lifecycle
@@ -71,6 +71,8 @@ class Platform(pulumi.ComponentResource):
                 "log_group_names": ["/strata/*", f"/aws/eks/strata-{env.name}/*"],
                 # CloudWatch alarms publish to the encrypted alarm topic as themselves.
                 "service_principals": ["cloudwatch.amazonaws.com"],
+                # CreateCluster grants EKS the key as the deployer (CreateGrant, DescribeKey).
+                "caller_services": ["eks"],
                 "lifecycle": lifecycle(env),
             },
             opts=child,
@@ -120,20 +122,25 @@ class Platform(pulumi.ComponentResource):
         env, spec = catalog.environment, catalog.cluster
         eks_args: EksClusterArgs = {
             "cluster_name": f"strata-{env.name}",
-            "network": self.network, "key": self.platform_key, "tags": tags,
+            "vpc_id": self.network.vpc_id,
+            "subnet_ids": self.network.private_subnet_ids,
+            "kms_key_arn": self.platform_key.arn,
+            "tags": tags,
             "kubernetes_version": spec.kubernetes_version,
-            "upgrade_policy": spec.upgrade_policy,
+            "upgrade_policy": UpgradePolicy(spec.upgrade_policy),
             "log_retention_days": env.log_days,
             "auto_mode": spec.compute == "auto",
-            "node_groups": {name: {
-                "instance_types": group.instance_types, "ami": group.ami,
+            "api_access": {"public_cidrs": spec.public_access_cidrs,
+                           "deployer_cidrs": spec.deployer_cidrs},
+            "lifecycle": lifecycle(env),
+        }
+        if spec.node_groups:
+            eks_args["node_groups"] = {name: {
+                "instance_types": group.instance_types, "ami": NodeAmi(group.ami),
                 "min_size": group.min_size, "max_size": group.max_size,
                 "desired_size": group.desired_size if group.desired_size is not None
                 else group.min_size,
-                "disk_gib": group.disk_gib} for name, group in spec.node_groups.items()},
-            "public_access_cidrs": spec.public_access_cidrs,
-            "protect": env.protected,
-        }
+                "disk_gib": group.disk_gib} for name, group in spec.node_groups.items()}
         if spec.admin_role_arn:
             eks_args["admin_role_arn"] = spec.admin_role_arn
         return EksCluster("eks", eks_args, opts=child)
@@ -189,20 +196,34 @@ class Platform(pulumi.ComponentResource):
         """The service's namespace, allowed to reach its own stores' ports and Kafka."""
         service, data = catalog.services[name], self.services[name]
         tenancy_args: ServiceTenancyArgs = {
-            "service": name, "owner": service.owner,
-            "classification": service.classification,
+            "namespace": name,
+            "labels": {"strata.io/owner": service.owner, "strata.io/service": name,
+                       "strata.io/data-classification": service.classification},
             "tags": data.tags,
-            "cluster_name": self.cluster.name, "provider": self.cluster.provider,
+            "cluster_name": self.cluster.name,
             "kubernetes_version": catalog.cluster.kubernetes_version,
             "role_arn": data.role.arn,
             "quota": service.workload.model_dump(),  # type: ignore[typeddict-item]
             "vpc_cidr": catalog.network.cidr,
             "store_cidrs": self.network.isolated_cidrs,
             "store_ports": sorted({port for store in data.stores for port in store.ports}),
+            "cluster_dns": ClusterDns.NODE_LOCAL if self.cluster.auto_mode
+            else ClusterDns.COREDNS_PODS,
+            "lifecycle": lifecycle(catalog.environment),
         }
         if service.produces or service.consumes:
             tenancy_args["kafka_cidrs"] = self.network.private_cidrs
-        return ServiceTenancy(f"{name}-tenancy", tenancy_args, opts=child)
+        if self.cluster.enforces_pod_security_groups:
+            tenancy_args["pod_security_group"] = {
+                "vpc_id": self.network.vpc_id,
+                "cluster_security_group_id": self.cluster.security_group_id}
+        tenancy = ServiceTenancy(f"{name}-tenancy", tenancy_args,
+                                 opts=pulumi.ResourceOptions.merge(
+                                     child, pulumi.ResourceOptions(
+                                         providers=[self.cluster.provider])))
+        if self.cluster.enforces_pod_security_groups:
+            self.cluster.allow_from(name, tenancy.pod_security_group_id)
+        return tenancy
 
     def _monitoring(self, catalog: Catalog, tags: dict[str, str],
                     child: pulumi.ResourceOptions) -> Monitoring:
@@ -226,7 +247,7 @@ class Platform(pulumi.ComponentResource):
             },
             "consumers": [{"service": c.service, "topic": c.topic, "group": c.group,
                            "max_lag_messages": c.max_lag_messages} for c in self.consumers],
-            "eks": {"cluster_name": self.cluster.name, "cluster_arn": self.cluster.cluster.arn,
+            "eks": {"cluster_name": self.cluster.name, "cluster_arn": self.cluster.arn,
                     "security_group_id": self.cluster.security_group_id,
                     "subnet_ids": self.network.private_subnet_ids},
         }

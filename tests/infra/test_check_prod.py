@@ -125,6 +125,7 @@ NO_RESOURCE_CONTROL = {
     "aws:sns/topicSubscription:TopicSubscription": "endpoint only",
     "aws:timestreamwrite/table:Table": "open gap: encrypted through its database's key",
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "egress; ingress is judged",
+    "kubernetes:core/v1:ConfigMap": "Auto Mode's NetworkPolicy switch; asserted in the EKS tests",
     "kubernetes:core/v1:LimitRange": "budget only",
     "kubernetes:core/v1:ResourceQuota": "budget only",
     "kubernetes:core/v1:ServiceAccount": "identity; its role is judged as IAM",

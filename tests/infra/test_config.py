@@ -84,6 +84,10 @@ BAD_CONFIGS = [
      "strata:services.inventory.postgres.regions", "geography per shard"),
     ("public EKS endpoint open to the world", _with("cluster.publicAccessCidrs", ["0.0.0.0/0"]),
      "strata:cluster.publicAccessCidrs", "internet"),
+    ("no route from the deployer to the EKS API", _with("cluster.deployerCidrs", None),
+     "strata:cluster.deployerCidrs", "no route from the deployer"),
+    ("deployer network open to the world", _with("cluster.deployerCidrs", ["0.0.0.0/0"]),
+     "strata:cluster.deployerCidrs", "internet"),
 ]
 
 
