@@ -111,6 +111,7 @@ NO_RESOURCE_CONTROL = {
     "aws:eks/nodeGroup:NodeGroup": "IMDSv2 and EBS judged on its launch template",
     "aws:eks/podIdentityAssociation:PodIdentityAssociation": "binding; roles judged as IAM",
     "aws:grafana/workspace:Workspace": "open gap: no control on auth/network settings yet",
+    "aws:iam/policy:Policy": "open gap: managed policies (store grants) not judged yet (issue 12)",
     "aws:kms/alias:Alias": "name only",
     "aws:msk/configuration:Configuration": "open gap: broker settings not judged yet",
     "aws:msk/topic:Topic": "ownership judged at stack level; takes no tags",
@@ -120,7 +121,6 @@ NO_RESOURCE_CONTROL = {
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration":
         "judged with its bucket",
     "aws:s3/bucketVersioning:BucketVersioning": "judged with its bucket",
-    "aws:secretsmanager/secretVersion:SecretVersion": "value only; the secret is judged",
     "aws:sns/topicSubscription:TopicSubscription": "endpoint only",
     "aws:timestreamwrite/table:Table": "open gap: encrypted through its database's key",
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "egress; ingress is judged",

@@ -152,14 +152,27 @@ def test_each_key_is_usable_only_by_its_own_service(stack):
             f"arn:aws:iam::123456789012:role/strata-{stack}-{service}"]
 
 
+def _role_grants(manifest):
+    """(role name, policy record): inline RolePolicies, and managed Policies (store grants,
+    `components.iam.attach_grants`) through the RolePolicyAttachments that attach them."""
+    resources = manifest["resources"]
+    for policy in resources:
+        if policy["type"] == "aws:iam/rolePolicy:RolePolicy":
+            yield policy["inputs"]["role"], policy
+    managed = {r["urn"]: r for r in resources if r["type"] == "aws:iam/policy:Policy"}
+    for attachment in resources:
+        if attachment["type"] == "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
+            for urn in attachment["propertyDependencies"].get("policyArn", []):
+                if urn in managed:
+                    yield attachment["inputs"]["role"], managed[urn]
+
+
 def test_no_role_is_granted_another_services_resources(stack):
     manifest = _synth(stack)
     owners = _service_of(manifest)
     by_urn = {r["urn"]: r for r in manifest["resources"]}
     grants = 0
-    policies = [r for r in manifest["resources"] if r["type"] == "aws:iam/rolePolicy:RolePolicy"]
-    for policy in policies:
-        grantee = policy["inputs"]["role"]
+    for grantee, policy in _role_grants(manifest):
         service = grantee.removeprefix(f"strata-{stack}-")
         if service == grantee:
             continue  # platform roles (flow logs, cluster) are not service roles
