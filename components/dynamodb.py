@@ -33,6 +33,7 @@ from components._store import (
 from components.lifecycle import LifecycleArgs, deletion_protection, lifecycle_options
 
 __all__ = [
+    "REPLACE_ON_CHANGE",
     "AttributeArgs",
     "AttributeType",
     "BillingMode",
@@ -44,6 +45,9 @@ __all__ = [
     "physical_names",
 ]
 
+REPLACE_ON_CHANGE = ("table_name", "partition_key", "sort_key")
+"""Inputs whose change replaces the table (an empty one): its name and key schema are
+create-only (terraform-provider-aws dynamodb/table.go, ForceNew)."""
 DEFAULT_PITR_RECOVERY_DAYS = 35
 DEFAULT_TARGET_UTILIZATION_PERCENT = 70
 _STREAM_LABEL_CHARS = len("2024-01-01T00:00:00.000")

@@ -43,6 +43,7 @@ from components.sharding import region_assignment
 
 __all__ = [
     "DEFAULT_ENGINE_VERSION",
+    "REPLACE_ON_CHANGE",
     "Engine",
     "PartitionBy",
     "PostgresShardSet",
@@ -75,6 +76,12 @@ TLS_PARAMETERS = {
     "ssl_min_protocol_version": "TLSv1.2",  # no TLS 1.0/1.1 even for old clients
 }
 _MONITORING_POLICY = "policy/service-role/AmazonRDSEnhancedMonitoringRole"
+
+REPLACE_ON_CHANGE = ("identifier_prefix", "engine", "kms_key_arn", "master_username",
+                     "database_name")
+"""Inputs whose change replaces every shard (a new, empty database): the identifiers, engine,
+storage key, master user and initial database are create-only on RDS instances and Aurora
+clusters (terraform-provider-aws rds/instance.go and rds/cluster.go, ForceNew)."""
 
 
 class Engine(StrEnum):

@@ -11,7 +11,13 @@ from pulumi.provider.experimental.analyzer import Analyzer
 
 from components._args import ComponentArgsError
 from components._store import AlarmThresholds
-from components.dynamodb import BillingMode, KeyValueTable, Projection
+from components.dynamodb import (
+    REPLACE_ON_CHANGE,
+    BillingMode,
+    KeyValueTable,
+    KeyValueTableArgs,
+    Projection,
+)
 
 KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-payments"
 TABLE_ARN = "arn:aws:dynamodb:eu-west-1:123456789012:table/test-payments-intents"
@@ -186,3 +192,8 @@ def test_the_provider_host_can_analyze_the_component():
     assert [e.value for e in types["BillingMode"].enum] == ["PAY_PER_REQUEST", "PROVISIONED"]
     assert [e.value for e in types["AttributeType"].enum] == ["S", "N", "B"]
     assert [e.value for e in types["Projection"].enum] == ["ALL", "KEYS_ONLY"]
+
+
+def test_replace_on_change_inputs_are_real_arguments():
+    fields = KeyValueTableArgs.__required_keys__ | KeyValueTableArgs.__optional_keys__
+    assert set(REPLACE_ON_CHANGE) <= fields

@@ -23,7 +23,13 @@ from components._postgres_plan import (
 )
 from components._store import AlarmThresholds
 from components.iam import MANAGED_POLICY_MAX_CHARS, pack_grants
-from components.postgres import PostgresShardSet, physical_names
+from components.postgres import (
+    REPLACE_ON_CHANGE,
+    PostgresShardSet,
+    PostgresShardSetArgs,
+    physical_names,
+)
+from components.sharding import load_shard_map, writer_for_tenant
 
 KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-orders"
 SUBNETS = ["subnet-isolated-a", "subnet-isolated-b"]
@@ -285,6 +291,12 @@ def test_sixty_four_shards_fit_standard_parameters(mocked, tags):
     for param in [main, *params.values()]:
         assert param["inputs"]["tier"] == "Standard"
         assert len(param["inputs"]["insecureValue"]) <= SSM_STANDARD_VALUE_MAX_CHARS
+    # Services read it back whole with the reader they import.
+    values = {p["inputs"]["name"]: p["inputs"]["insecureValue"]
+              for p in registered.of_type("aws:ssm/parameter:Parameter")}
+    shard_map = load_shard_map(values.__getitem__, "/test-orders-postgres/shard-map")
+    assert [s["index"] for s in shard_map["shards"]] == list(range(64))
+    assert writer_for_tenant(shard_map, "acme") == "mock.cluster.rds.amazonaws.com"
 
 
 # --- grants -------------------------------------------------------------------------------------
@@ -470,3 +482,9 @@ def test_shard_map_layout_pages_only_when_one_parameter_cannot_hold_the_bound():
     assert [i for page in large.pages for i in page] == list(range(64))
     assert all(size <= SSM_STANDARD_VALUE_MAX_CHARS for size in large.max_chars)
     assert large.page_names("/m")[0] == "/m-page-0"
+
+
+def test_replace_on_change_inputs_are_real_arguments():
+    fields = PostgresShardSetArgs.__required_keys__ | PostgresShardSetArgs.__optional_keys__
+    assert set(REPLACE_ON_CHANGE) <= fields
+    assert {"identifier_prefix", "kms_key_arn", "master_username"} <= set(REPLACE_ON_CHANGE)
