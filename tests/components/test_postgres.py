@@ -4,6 +4,7 @@ AWS's limits at 64 shards."""
 
 from __future__ import annotations
 
+import functools
 import json
 
 import pulumi_aws as aws
@@ -30,6 +31,7 @@ from components.postgres import (
     physical_names,
 )
 from components.sharding import load_shard_map, writer_for_tenant
+from tests.conftest import Registered, run_mocked
 
 KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-orders"
 SUBNETS = ["subnet-isolated-a", "subnet-isolated-b"]
@@ -274,9 +276,17 @@ def test_region_map_lists_each_shards_regions(mocked, tags):
     assert [s["regions"] for s in shard_map["shards"]] == [["eu", "apac"], ["us"]]
 
 
-def test_sixty_four_shards_fit_standard_parameters(mocked, tags):
-    """A Standard parameter holds 4 KB, ~15-20 shards; the catalog allows 64."""
-    registered = mocked(_build(tags, grant=False, shards=64))
+@functools.cache
+def _sixty_four_shards() -> tuple[Registered, PostgresShardSet]:
+    """One 64-shard Aurora set with its grants, shared by the tests of AWS's size limits."""
+    holder: list[PostgresShardSet] = []
+    tags = {"owner": "team-a", "service": "orders"}
+    return run_mocked(_build(tags, holder, shards=64)), holder[0]
+
+
+def test_sixty_four_shards_fit_standard_parameters():
+    """A Standard parameter holds 4 KB, ~14 shards; the catalog allows 64."""
+    registered, _store = _sixty_four_shards()
     params = {p["inputs"]["name"]: p for p in registered.of_type("aws:ssm/parameter:Parameter")}
     main = params.pop("/test-orders-postgres/shard-map")
     header = json.loads(main["inputs"]["insecureValue"])
@@ -327,11 +337,9 @@ def _policy_chars(document: dict) -> int:
     return len("".join(json.dumps(document).split()))
 
 
-def test_sixty_four_shard_grants_fit_managed_policies_within_their_bound(mocked, tags):
+def test_sixty_four_shard_grants_fit_managed_policies_within_their_bound():
     """Issue 8, item 13: 64 shards exceeded a role's 10,240 inline characters."""
-    holder: list[PostgresShardSet] = []
-    registered = mocked(_build(tags, holder, shards=64))
-    store = holder[0]
+    registered, store = _sixty_four_shards()
     for verb, grants in (("read", store.read_grants()), ("write", store.write_grants())):
         packed = pack_grants({"own": grants})
         documents = _documents(registered, verb)
