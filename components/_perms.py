@@ -22,6 +22,7 @@ __all__ = [
     "KAFKA_CONSUME_GROUP",
     "KAFKA_CONSUME_TOPIC",
     "KAFKA_CREATE_TOPIC",
+    "KAFKA_PRODUCE_CLUSTER",
     "KAFKA_PRODUCE_TOPIC",
     "KMS_DECRYPT",
     "KMS_ENCRYPT_DECRYPT",
@@ -105,7 +106,11 @@ KAFKA_CLUSTER_CONNECT = (
 KAFKA_PRODUCE_TOPIC = (
     "kafka-cluster:DescribeTopic",
     "kafka-cluster:WriteData",
-    "kafka-cluster:WriteDataIdempotently",  # idempotent producers (the Kafka default since 3.0)
+)
+KAFKA_PRODUCE_CLUSTER = (
+    # Idempotent producers (the client default since Kafka 3.0.1) need this, and AWS authorises
+    # it on the cluster ARN, not the topic's: granted on a topic ARN, every produce is refused.
+    "kafka-cluster:WriteDataIdempotently",
 )
 KAFKA_CONSUME_TOPIC = (
     "kafka-cluster:DescribeTopic",

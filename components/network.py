@@ -1,60 +1,109 @@
-"""VPC network: public, private and isolated subnets over N AZs, NAT for egress, gateway
+"""VPC network: public, private and isolated subnets over the given AZs, NAT for egress, gateway
 endpoints for S3 and DynamoDB, the default security group emptied, and flow logs to a
 KMS-encrypted log group with retention.
+
+Data stores go in the isolated subnets (no route out), workloads in the private subnets (egress
+through NAT), load balancers and NAT gateways in the public subnets. AZ names are an input, never
+made up: take them from configuration or the `aws.get_availability_zones` data source, and keep
+them stable (subnets, and everything placed in them, are replaced when their AZ changes).
 """
 
-from __future__ import annotations
-
+import enum
 import json
 from collections.abc import Mapping
-from typing import Literal, NotRequired, TypedDict
+from typing import NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
 
+from components import _args
+from components._names import name_problem
 from components._plan import SubnetPlan, plan_subnets
-from components._tags import require_tags, stateful_options, with_name
-from components.kms import EncryptionKey
+from components._tags import with_name
+from components.kms import EncryptionKey, EncryptionKeyArgs
+from components.lifecycle import LifecycleArgs, lifecycle_options
 
-__all__ = ["Network", "NetworkArgs"]
+__all__ = ["DEFAULT_FLOW_LOG_RETENTION_DAYS", "NatMode", "Network", "NetworkArgs",
+           "physical_names"]
+
+DEFAULT_FLOW_LOG_RETENTION_DAYS = 365
+"""A year of flow logs: enough to investigate an incident found late."""
+
+
+class NatMode(enum.StrEnum):
+    """How many NAT gateways carry the private subnets' egress."""
+
+    SINGLE = "single"
+    """One NAT gateway: cheaper, but egress stops when its AZ fails."""
+    PER_AZ = "per-az"
+    """One NAT gateway per AZ: egress survives the loss of an AZ."""
 
 
 class NetworkArgs(TypedDict):
+    """Inputs of a Network."""
+
     cidr: str
-    """VPC CIDR (/16 to /24)."""
+    """VPC CIDR, /16 to /24; split into private (half), public and isolated (a quarter each)."""
     availability_zones: list[str]
-    """AZ names to spread over; one subnet per tier per AZ."""
-    tags: Mapping[str, str]
-    """The five ownership tags."""
-    log_key: EncryptionKey
-    """Key encrypting the flow-log group."""
-    log_retention_days: int
-    """Flow-log retention."""
-    nat_mode: NotRequired[Literal["single", "per-az"]]
-    """`per-az` keeps egress up when an AZ fails. Default: `single` (cheaper)."""
-    protect: NotRequired[bool]
-    """Protect the flow-log group (audit data). Default: off."""
+    """AZ names, one subnet per tier in each, e.g. `["eu-west-1a", "eu-west-1b"]`."""
+    tags: NotRequired[Mapping[str, str]]
+    """Tags of every resource. Default: none."""
+    nat_mode: NotRequired[NatMode]
+    """Default: `single`."""
+    flow_log_group_name: NotRequired[str]
+    """Name of the flow-log group. Default: `/vpc/<resource name>/flow-logs`."""
+    flow_log_retention_days: NotRequired[int]
+    """Flow-log retention. Default: 365 days."""
+    flow_log_kms_key_arn: NotRequired[pulumi.Input[str]]
+    """Key encrypting the flow-log group; it must admit CloudWatch Logs for that group.
+    Default: a key of its own."""
+    lifecycle: NotRequired[LifecycleArgs]
+    """Flow logs are audit data: protect the group (and its own key). Default: see
+    LifecycleArgs."""
+
+
+def physical_names(name: str, flow_log_group_name: str | None = None) -> list[tuple[str, str]]:
+    """The physical names a Network creates (the flow-log group)."""
+    return [("log-group", flow_log_group_name or f"/vpc/{name}/flow-logs")]
 
 
 class Network(pulumi.ComponentResource):
     """A three-tier VPC; data stores go in `isolated_subnet_ids`, which have no route out."""
 
     vpc_id: pulumi.Output[str]
-    cidr: str
+    """The VPC id."""
     public_subnet_ids: list[pulumi.Output[str]]
+    """Public subnets (load balancers, NAT), one per AZ in order."""
     private_subnet_ids: list[pulumi.Output[str]]
+    """Private subnets (workloads), one per AZ in order."""
     isolated_subnet_ids: list[pulumi.Output[str]]
+    """Isolated subnets (data stores, no route out), one per AZ in order."""
+    cidr: str
+    """The VPC CIDR."""
     private_cidrs: list[str]
+    """CIDRs of the private subnets."""
     isolated_cidrs: list[str]
+    """CIDRs of the isolated subnets."""
+    availability_zones: list[str]
+    """The AZs, in subnet order."""
 
     def __init__(self, name: str, args: NetworkArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("strata:index:Network", name, None, opts)
-        tags = require_tags(args["tags"], name)
+        args = _args.validate("Network", name, args, NetworkArgs)
+        group_name = args.get("flow_log_group_name") or physical_names(name)[0][1]
+        problem = name_problem("log-group", group_name)
+        if problem:
+            raise _args.ComponentArgsError(f"Network {name!r}: flow_log_group_name: {problem}")
+        try:
+            plans = plan_subnets(args["cidr"], args["availability_zones"])
+        except ValueError as exc:
+            raise _args.ComponentArgsError(f"Network {name!r}: {exc}") from None
+        tags = dict(args.get("tags", {}))
         child = pulumi.ResourceOptions(parent=self)
-        azs = args["availability_zones"]
-        plans = plan_subnets(args["cidr"], azs)
+        azs = list(args["availability_zones"])
         self.cidr = args["cidr"]
+        self.availability_zones = azs
 
         vpc = aws.ec2.Vpc(f"{name}-vpc", cidr_block=args["cidr"], enable_dns_hostnames=True,
                           enable_dns_support=True, tags=with_name(tags, name), opts=child)
@@ -81,8 +130,7 @@ class Network(pulumi.ComponentResource):
             aws.ec2.RouteTableAssociation(f"{name}-public-{az}", subnet_id=subnet.id,
                                           route_table_id=public_rt.id, opts=child)
 
-        per_az = args.get("nat_mode", "single") == "per-az"
-        nat_azs = azs if per_az else azs[:1]
+        nat_azs = azs if args.get("nat_mode", NatMode.SINGLE) is NatMode.PER_AZ else azs[:1]
         nats = {}
         for az, subnet in zip(nat_azs, subnets["public"], strict=False):
             eip = aws.ec2.Eip(f"{name}-nat-{az}", domain="vpc",
@@ -118,8 +166,10 @@ class Network(pulumi.ComponentResource):
                 route_table_ids=[rt.id for rt in route_tables],
                 tags=with_name(tags, f"{name}-{service}"), opts=child)
 
-        self._flow_logs(name, vpc, args, tags)
-        self.register_outputs({"vpcId": self.vpc_id})
+        self._flow_logs(name, vpc, group_name, args, tags)
+        self.register_outputs({"vpcId": self.vpc_id, "privateSubnetIds": self.private_subnet_ids,
+                               "isolatedSubnetIds": self.isolated_subnet_ids,
+                               "publicSubnetIds": self.public_subnet_ids})
 
     def _subnet(self, name: str, vpc: aws.ec2.Vpc, plan: SubnetPlan,
                 tags: dict[str, str]) -> aws.ec2.Subnet:
@@ -135,12 +185,22 @@ class Network(pulumi.ComponentResource):
             tags=with_name(tier_tags, f"{name}-{plan.tier}-{plan.az}"),
             opts=pulumi.ResourceOptions(parent=self))
 
-    def _flow_logs(self, name: str, vpc: aws.ec2.Vpc, args: NetworkArgs,
+    def _flow_logs(self, name: str, vpc: aws.ec2.Vpc, group_name: str, args: NetworkArgs,
                    tags: dict[str, str]) -> None:
+        lifecycle = args.get("lifecycle")
+        key_arn = args.get("flow_log_kms_key_arn")
+        if key_arn is None:
+            key_args: EncryptionKeyArgs = {"description": f"VPC flow logs of {name}",
+                                           "tags": tags, "log_group_names": [group_name]}
+            if lifecycle is not None:
+                key_args["lifecycle"] = lifecycle
+            key_arn = EncryptionKey(f"{name}-key", key_args,
+                                    opts=pulumi.ResourceOptions(parent=self)).arn
         group = aws.cloudwatch.LogGroup(
-            f"{name}-flow-logs", name=f"/strata/{name}/vpc-flow-logs",
-            kms_key_id=args["log_key"].arn, retention_in_days=args["log_retention_days"],
-            tags=tags, opts=stateful_options(self, args.get("protect", False)))
+            f"{name}-flow-logs", name=group_name, kms_key_id=key_arn,
+            retention_in_days=args.get("flow_log_retention_days",
+                                       DEFAULT_FLOW_LOG_RETENTION_DAYS),
+            tags=tags, opts=lifecycle_options(self, lifecycle))
         role = aws.iam.Role(
             f"{name}-flow-logs", tags=tags, opts=pulumi.ResourceOptions(parent=self),
             assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{

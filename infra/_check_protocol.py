@@ -34,6 +34,8 @@ import yaml
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2, engine_pb2_grpc
 
+from infra.exits import InputError
+
 __all__ = ["PackError", "PackProcess", "analyzer_resources", "configure_request",
            "load_pack_settings"]
 
@@ -46,8 +48,8 @@ LEVELS = {"advisory": analyzer_pb2.ADVISORY, "mandatory": analyzer_pb2.MANDATORY
           "remediate": analyzer_pb2.REMEDIATE, "disabled": analyzer_pb2.DISABLED}
 
 
-class PackError(Exception):
-    """The policy pack could not be started or configured; the message says why."""
+class PackError(InputError):
+    """The policy pack or its config could not be loaded, or the pack failed: exit 2."""
 
 
 # -- pack settings ---------------------------------------------------------------------------

@@ -10,6 +10,8 @@ from typing import Any
 from google.protobuf import json_format
 from pulumi.runtime.proto import analyzer_pb2
 
+from infra._check_locations import Location
+
 __all__ = ["Finding", "PolicyMeta", "collect", "render"]
 
 _LEVEL_NAMES = {analyzer_pb2.ADVISORY: "advisory", analyzer_pb2.MANDATORY: "mandatory",
@@ -122,17 +124,29 @@ def summary(findings: Iterable[Finding]) -> dict[str, int]:
 # -- renderers -------------------------------------------------------------------------------
 
 def render(fmt: str, findings: list[Finding], *, metas: Mapping[str, PolicyMeta],
-           context: Mapping[str, Any]) -> str:
+           context: Mapping[str, Any], locations: Mapping[str, Location] | None = None) -> str:
+    """The report; `locations` (urn -> where the stack file declares it) adds file and line."""
+    where = locations or {}
     if fmt == "json":
         return json.dumps({**context, "summary": summary(findings),
-                           "findings": [asdict(f) | {"blocking": f.blocking} for f in findings]},
+                           "findings": [asdict(f) | {"blocking": f.blocking,
+                                                     "location": _location_json(where, f.urn)}
+                                        for f in findings]},
                           indent=2) + "\n"
     if fmt == "sarif":
-        return json.dumps(_sarif(findings, metas, context), indent=2) + "\n"
-    return _table(findings, context)
+        return json.dumps(_sarif(findings, metas, context, where), indent=2) + "\n"
+    return _table(findings, context, where)
 
 
-def _table(findings: list[Finding], context: Mapping[str, Any]) -> str:
+def _location_json(where: Mapping[str, Location], urn: str) -> dict[str, Any] | None:
+    location = where.get(urn)
+    if location is None or location.line is None:
+        return None
+    return {"file": location.uri, "line": location.line, "key": location.key}
+
+
+def _table(findings: list[Finding], context: Mapping[str, Any],
+           where: Mapping[str, Location]) -> str:
     lines = [f"strata check: {context['project']}/{context['stack']} - "
              f"{context['resources']} resources, {context['policies']} policies "
              f"(pack {context['pack']})"]
@@ -143,6 +157,9 @@ def _table(findings: list[Finding], context: Mapping[str, Any]) -> str:
     for urn, items in by_urn.items():
         head = items[0]
         lines += ["", f"{head.type or 'stack'}  {head.name or urn or '(stack)'}", f"  {urn}"]
+        location = where.get(urn)
+        if location is not None and location.line is not None:
+            lines.append(f"  declared at {location.uri}:{location.line} ({location.key})")
         for f in sorted(items, key=lambda f: (order.get(f.status, 9), f.policy)):
             label = ("MANDATORY" if f.blocking else f.status.upper()
                      if f.status != "violation" else "advisory")
@@ -159,8 +176,23 @@ def _table(findings: list[Finding], context: Mapping[str, Any]) -> str:
 _SARIF_LEVEL = {"mandatory": "error", "remediate": "error", "advisory": "warning"}
 
 
+def _physical(where: Mapping[str, Location], urn: str,
+              context: Mapping[str, Any]) -> dict[str, Any]:
+    """The stack-file line declaring the resource's service or section, else the artifact."""
+    location = where.get(urn)
+    if location is None or location.line is None:
+        return {"artifactLocation": _artifact(str(context["artifactUri"]))}
+    return {"artifactLocation": _artifact(location.uri), "region": {"startLine": location.line}}
+
+
+def _artifact(uri: str) -> dict[str, str]:
+    # A relative URI resolves against the repository root (code scanning's %SRCROOT%);
+    # SARIF allows uriBaseId only on relative references.
+    return {"uri": uri} if uri.startswith("file:") else {"uri": uri, "uriBaseId": "%SRCROOT%"}
+
+
 def _sarif(findings: list[Finding], metas: Mapping[str, PolicyMeta],
-           context: Mapping[str, Any]) -> dict[str, Any]:
+           context: Mapping[str, Any], where: Mapping[str, Location]) -> dict[str, Any]:
     names = sorted(metas)
     index = {n: i for i, n in enumerate(names)}
     rules = []
@@ -185,7 +217,7 @@ def _sarif(findings: list[Finding], metas: Mapping[str, PolicyMeta],
             "ruleId": f.policy,
             "message": {"text": f.message},
             "locations": [{
-                "physicalLocation": {"artifactLocation": {"uri": context["artifact"]}},
+                "physicalLocation": _physical(where, f.urn, context),
                 "logicalLocations": [{"fullyQualifiedName": f.urn or "(stack)",
                                       "name": f.name or "(stack)", "kind": "resource"}],
             }],

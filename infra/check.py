@@ -1,18 +1,20 @@
 """`strata check`: run the policy pack over a stack's resources exactly as the Pulumi engine does.
 
-The pack in `policies/` is started as its own process (`python -u -m pulumi.policy <engine>
-<pack dir>`) and every resource of the synthesized manifest goes through the Analyzer gRPC
-protocol: Handshake, ConfigureStack, GetAnalyzerInfo, Configure, per resource Remediate +
+The pack in `<project>/policies/` is started as its own process (`python -u -m pulumi.policy
+<engine> <pack dir>`) and every resource of the synthesized manifest goes through the Analyzer
+gRPC protocol: Handshake, ConfigureStack, GetAnalyzerInfo, Configure, per resource Remediate +
 Analyze, then AnalyzeStack. No in-process shortcut: what passes here is what the pack says
 over the wire.
 
-Policy config (enforcement levels, allowed tag values, thresholds) uses the Pulumi CLI's
-`--policy-pack-config` file format and is read from, in order: the `policy_config` argument,
-`<project>/policy-config.<stack>.json`, `<project>/policy-config.json`. The same file works with
+The project is the one `strata synth` uses: Pulumi.yaml in the current directory or its
+nearest parent, never the checkout strata is installed from. Policy config (enforcement
+levels, allowed tag values, thresholds) uses the Pulumi CLI's `--policy-pack-config` file
+format and is read from, in order: the `policy_config` argument, `<project>/policy-config.
+<stack>.json`, `<project>/policy-config.json`. The same file works with
 `pulumi preview --policy-pack policies --policy-pack-config policy-config.<stack>.json`.
 
-Exit codes: 0 no mandatory violation, 1 at least one, 2 the pack or its config could not be
-loaded (a clear message, no traceback).
+`run_check` returns 0 (no mandatory violation) or 1, and raises `InputError` (exit 2) for a
+bad manifest, config or pack.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ from typing import Any
 
 import grpc
 
+from infra._check_locations import artifact_uri, locate
 from infra._check_protocol import (
+    SECRET_PLACEHOLDER,
     PackError,
     PackProcess,
     analyzer_resources,
@@ -36,11 +40,14 @@ from infra._check_protocol import (
     remediated_properties,
 )
 from infra._check_report import Finding, PolicyMeta, collect, render, summary
+from infra._progress import Progress
+from infra._stackfile import Project, find_project, read_stack_config
+from infra.exits import InputError
+from infra.manifest import load_manifest
 
-__all__ = ["CheckResult", "PackSession", "analyze_manifest", "load_policy_config", "pack_session",
-           "run_check"]
+__all__ = ["FORMATS", "CheckResult", "PackSession", "analyze_manifest", "load_policy_config",
+           "pack_session", "run_check"]
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
 FORMATS = ("table", "json", "sarif")
 
 
@@ -69,8 +76,10 @@ def load_policy_config(project_dir: Path, stack: str,
     for path in candidates:
         if path is not None and path.is_file():
             try:
-                data = json.loads(path.read_text())
-            except ValueError as exc:
+                data = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError) as exc:
+                raise PackError(f"{path}: cannot read the policy config: {exc}") from None
+            except (ValueError, RecursionError) as exc:
                 raise PackError(f"{path}: not valid JSON: {exc}") from None
             if not isinstance(data, dict):
                 raise PackError(f"{path}: must be a JSON object keyed by policy name")
@@ -81,24 +90,18 @@ def load_policy_config(project_dir: Path, stack: str,
 
 
 def _stack_config(project_dir: Path, project: str, stack: str) -> tuple[dict[str, str], list[str]]:
-    """The stack file's config as the engine passes it (values as text, secrets masked)."""
-    import yaml
-
-    path = project_dir / f"Pulumi.{stack}.yaml"
-    try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except (OSError, yaml.YAMLError):
+    """The stack file's config as the engine passes it (values as text, secrets masked); empty
+    when the project has no file for the stack (a manifest judged away from its project)."""
+    if not (project_dir / f"Pulumi.{stack}.yaml").is_file():
         return {}, []
-    config: dict[str, str] = {}
-    secret: list[str] = []
-    for key, value in (data.get("config") or {}).items():
-        full = key if ":" in key else f"{project}:{key}"
-        if isinstance(value, dict) and set(value) == {"secure"}:
-            config[full] = "[secret]"
-            secret.append(full)
-        else:
-            config[full] = value if isinstance(value, str) else json.dumps(value)
-    return config, secret
+    config = read_stack_config(Project(project_dir, project, project_dir), stack)
+    values = {k: SECRET_PLACEHOLDER if k in config.secret_keys else v
+              for k, v in config.values.items()}
+    return values, list(config.secret_keys)
+
+
+def _project_root() -> Path:
+    return find_project().root
 
 
 class PackSession:
@@ -155,7 +158,7 @@ class PackSession:
 def pack_session(*, project: str = "strata", stack: str = "dev",
                  pack_dir: Path | None = None, project_dir: Path | None = None,
                  dry_run: bool = True) -> Iterator[PackSession]:
-    project_dir = project_dir or PROJECT_DIR
+    project_dir = project_dir or _project_root()
     config, _ = _stack_config(project_dir, project, stack)
     with PackProcess.start(pack_dir or project_dir / "policies", project=project, stack=stack,
                            dry_run=dry_run, config=config) as pack:
@@ -176,68 +179,54 @@ def analyze_manifest(manifest: Mapping[str, Any], *, pack_dir: Path | None = Non
 
 def run_check(*, stack: str | None, manifest_path: Path | None, fmt: str = "table",
               out: Path | None = None, project_dir: Path | None = None,
-              policy_config: Path | None = None) -> int:
+              policy_config: Path | None = None, progress: Progress | None = None) -> int:
     """Synthesize STACK (or read --manifest), run the pack, print/write the report.
 
-    Returns 0 (no mandatory violation), 1 (mandatory violations) or 2 (cannot run).
+    The project (pack, policy config, stack file) is `project_dir`, else the one around the
+    current directory. Returns 0 (no mandatory violation) or 1 (mandatory violations); raises
+    InputError (a PackError or ManifestError) or ConfigError for input that cannot be judged.
     """
-    project_dir = (project_dir or PROJECT_DIR).resolve()
     if fmt not in FORMATS:
-        return _fail(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
-    try:
-        manifest, artifact = _load_manifest(stack, manifest_path, project_dir)
-        config, config_path = load_policy_config(project_dir, str(manifest["stack"]),
-                                                 policy_config)
-        result = analyze_manifest(manifest, project_dir=project_dir, policy_config=config)
-    except PackError as exc:
-        return _fail(str(exc))
+        raise InputError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    if (stack is None) == (manifest_path is None):
+        raise InputError("give a STACK or --manifest FILE (one of them)")
+    root = (project_dir or _project_root()).resolve()
+    if manifest_path is not None:
+        manifest = load_manifest(manifest_path)
+        artifact = Path(manifest_path)
+    else:
+        from infra.synth import synthesize
+
+        manifest = synthesize(str(stack), root, progress=progress)
+        if progress is not None:
+            progress.done()
+        artifact = root / f"Pulumi.{stack}.yaml"
+    config, config_path = load_policy_config(root, str(manifest["stack"]), policy_config)
+    result = analyze_manifest(manifest, project_dir=root, policy_config=config)
+    stack_file = root / f"Pulumi.{manifest['stack']}.yaml"
     context = {
         "project": manifest["project"], "stack": manifest["stack"], "pack": f"strata@"
         f"{result.pack_version}", "version": result.pack_version,
-        "resources": result.resources, "policies": len(result.metas), "artifact": artifact,
+        "resources": result.resources, "policies": len(result.metas),
+        "artifact": str(artifact if manifest_path is not None else artifact.name),
+        "artifactUri": artifact_uri(artifact),
         "policyConfig": str(config_path) if config_path else None,
         "effectiveConfig": result.effective_config,
         "timings": {k: round(v, 3) for k, v in result.timings.items()},
     }
-    text = render(fmt, result.findings, metas=result.metas, context=context)
+    locations = locate(manifest, stack_file) if stack_file.is_file() else {}
+    text = render(fmt, result.findings, metas=result.metas, context=context,
+                  locations=locations)
     if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text)
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot write the report to {out}: {exc.strerror or exc}") \
+                from None
         counts = summary(result.findings)
         print(f"strata check: wrote {fmt} report to {out} "
               f"({counts['mandatory']} mandatory, {counts['advisory']} advisory)")
     else:
         sys.stdout.write(text)
     return result.exit_code
-
-
-def _load_manifest(stack: str | None, manifest_path: Path | None,
-                   project_dir: Path) -> tuple[dict[str, Any], str]:
-    if manifest_path is not None:
-        try:
-            manifest = json.loads(Path(manifest_path).read_text())
-        except (OSError, ValueError) as exc:
-            raise PackError(f"{manifest_path}: cannot read the manifest: {exc}") from None
-        missing = {"project", "stack", "resources"} - set(manifest)
-        if missing:
-            raise PackError(f"{manifest_path}: not a strata manifest (missing "
-                            f"{', '.join(sorted(missing))})")
-        return manifest, str(manifest_path)
-    if not stack:
-        raise PackError("give a stack name or --manifest FILE")
-    try:
-        from infra.synth import synthesize  # type: ignore[attr-defined]
-    except ImportError as exc:
-        raise PackError(f"cannot synthesize: {exc}") from None
-    from infra.errors import ConfigError
-
-    try:
-        manifest = synthesize(stack, project_dir)
-    except ConfigError as exc:
-        raise PackError(exc.render()) from None
-    return manifest, f"Pulumi.{stack}.yaml"
-
-
-def _fail(message: str) -> int:
-    print(f"strata check: {message}", file=sys.stderr)
-    return 2

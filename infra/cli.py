@@ -1,28 +1,64 @@
-"""`strata synth|check`: argument parsing only; the work lives in synth.py and check.py.
+"""`strata`: argument parsing and exit codes; the work lives in synth.py, check.py, ...
 
-Exit codes: 0 ok, 1 mandatory policy violations, 2 bad config or a pack that cannot start.
-A user mistake prints a clear message, never a traceback.
+Exit codes, the same for every command (infra/exits.py): 0 passed, 1 blocked (a mandatory
+violation, a blocker, an unacknowledged stateful replacement), 2 bad input or config (a clear
+message, never a traceback), 3 an internal error (one line; `--debug` prints the traceback).
+
+Adding a command: one subparser in `_parser()` with `set_defaults(run=handler)`, where
+`handler(args) -> int` returns 0 or 1 and raises `InputError` (or `ConfigError`) for anything
+the user can fix. `main` turns exceptions into exit codes for every command in one place.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import traceback
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from infra.errors import ConfigError
+import pulumi
 
-__all__ = ["main"]
+from infra._progress import Progress
+from infra.exits import ExitCode, InputError
+
+__all__ = ["main", "run_command"]
+
+Handler = Callable[[argparse.Namespace], int]
+
+_EXIT_CODES = """exit codes (every command):
+  0  passed
+  1  blocked: a mandatory policy violation, a blocker, an unacknowledged stateful replacement
+  2  bad input or config: the message names the file and key
+  3  internal error: one line; --debug prints the traceback"""
+
+
+class _CommandParser(argparse.ArgumentParser):
+    """A subcommand's parser: accepts `--debug` after the command too (`strata check --debug`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                          help="on an internal error, print the traceback")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="strata", description=__doc__.split("\n")[0])
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(
+        prog="strata", description="Offline synth and policy check of a Strata (Pulumi) "
+        "project, found from the current directory.", epilog=_EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--debug", action="store_true",
+                        help="on an internal error, print the traceback")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                     parser_class=_CommandParser)
 
     synth = commands.add_parser("synth", help="run the program offline under Pulumi's mock "
                                 "runtime and write build/STACK/manifest.json")
     synth.add_argument("stack", help="stack name: reads Pulumi.STACK.yaml")
     synth.add_argument("--out", type=Path, help="output directory (default: build/STACK)")
+    _progress_option(synth)
+    synth.set_defaults(run=_synth)
 
     check = commands.add_parser("check", help="synthesize (or read a manifest) and judge it "
                                 "with the policy pack over the Analyzer gRPC protocol")
@@ -30,69 +66,166 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--manifest", type=Path, help="judge this manifest instead of synthesizing")
     check.add_argument("--format", choices=("table", "json", "sarif"), default="table")
     check.add_argument("--out", type=Path, help="write the report here instead of stdout")
+    check.add_argument("--policy-config", type=Path, metavar="FILE",
+                       help="policy config in `pulumi --policy-pack-config` format (default: "
+                       "policy-config.STACK.json, then policy-config.json, at the project root)")
+    _progress_option(check)
+    check.set_defaults(run=_check)
 
     pin = commands.add_parser("pin", help="record the stack's stateful URNs in "
                               "locks/urns.STACK.json (review the diff before committing)")
     pin.add_argument("stack")
+    _progress_option(pin)
+    pin.set_defaults(run=_pin)
+
+    diff = commands.add_parser("diff", help="what changes between two manifests: per service, "
+                               "IAM statements, security-group rules, and stateful resources "
+                               "that would be deleted or replaced (exit 1 unless acknowledged)")
+    diff.add_argument("old", help="manifest file or directory, STACK (synthesized from the "
+                      "working tree) or STACK@GITREF")
+    diff.add_argument("new", help="same forms as OLD")
+    diff.add_argument("--format", choices=("table", "markdown", "json"), default="table")
+    diff.add_argument("--out", type=Path, help="write the report here instead of stdout")
+    diff.add_argument("--accept-replacement", action="append", default=[], metavar="PATTERN",
+                      help="acknowledge stateful deletions/replacements whose URN matches "
+                      "(fnmatch); repeatable")
+    diff.set_defaults(run=_diff)
+
+    diagram = commands.add_parser("diagram", help="draw the environment with Graphviz: services "
+                                  "with their stores, keys and topics, and the shared platform")
+    diagram.add_argument("stack", help="stack name: reads Pulumi.STACK.yaml")
+    diagram.add_argument("--format", choices=("svg", "png", "dot"),
+                         help="default: the --out file's suffix, else svg")
+    diagram.add_argument("--out", type=Path, help="default: build/STACK/diagram.FORMAT")
+    diagram.set_defaults(run=_diagram)
+
+    preflight = commands.add_parser("preflight", help="with AWS credentials, check that the "
+                                    "account and region offer what the stack needs")
+    preflight.add_argument("stack")
+    preflight.add_argument("--format", choices=("table", "json"), default="table")
+    preflight.add_argument("--region", help="default: the stack's aws:region")
+    preflight.set_defaults(run=_preflight)
 
     topics = commands.add_parser("topics", help="topic state that stateful changes are judged "
                                  "against")
     topics.add_argument("action", choices=("lock",), help="lock: record the catalog's topics as "
                         "deployed in stacks/topics.STACK.lock.json (run after `pulumi up`)")
     topics.add_argument("stack")
+    topics.set_defaults(run=_lock_topics)
     return parser
 
 
+def _progress_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                        help="progress lines on stderr while synthesizing (default: only when "
+                        "stderr is a terminal)")
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
     try:
-        if args.command == "synth":
-            return _synth(args.stack, args.out)
-        if args.command == "topics":
-            return _lock_topics(args.stack)
-        if args.command == "pin":
-            return _pin(args.stack)
-        if (args.stack is None) == (args.manifest is None):
-            print("strata check: give a STACK or --manifest FILE (one of them)", file=sys.stderr)
-            return 2
-        from infra.check import run_check
-
-        return run_check(stack=args.stack, manifest_path=args.manifest, fmt=args.format,
-                         out=args.out)
-    except ConfigError as error:
-        print(error.render(), file=sys.stderr)
-        return 2
+        args = _parser().parse_args(argv)
+    except SystemExit as exit_:  # argparse printed usage (code 2) or --help (code 0)
+        return exit_.code if isinstance(exit_.code, int) else ExitCode.BAD_INPUT
+    return run_command(args.run, args, name=f"strata {args.command}", debug=args.debug)
 
 
-def _synth(stack: str, out: Path | None) -> int:
+def run_command(handler: Handler, args: argparse.Namespace, *, name: str, debug: bool) -> int:
+    """The one place exceptions become exit codes and messages."""
+    try:
+        return int(handler(args))
+    except InputError as error:
+        print(f"{name}: {error}", file=sys.stderr)
+        return ExitCode.BAD_INPUT
+    except pulumi.RunError as error:  # ConfigError, or a program's own "no traceback" error
+        render = getattr(error, "render", None)
+        print(render() if callable(render) else f"{name}: {error}", file=sys.stderr)
+        return ExitCode.BAD_INPUT
+    except KeyboardInterrupt:
+        print(f"{name}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:
+        if debug:
+            traceback.print_exc()
+        first = (str(error).strip().splitlines() or [""])[0]
+        print(f"{name}: internal error: {type(error).__name__}: {first}"
+              + ("" if debug else " (run again with --debug for the traceback)"),
+              file=sys.stderr)
+        return ExitCode.INTERNAL
+
+
+def _progress(args: argparse.Namespace, name: str) -> Progress:
+    return Progress(name, enabled=args.progress)
+
+
+def _synth(args: argparse.Namespace) -> int:
     from infra._stackfile import find_project
     from infra.synth import summary, synthesize, write_manifest
 
-    manifest = synthesize(stack)
-    path = write_manifest(manifest, out or find_project().root / "build" / stack)
+    progress = _progress(args, f"strata synth {args.stack}")
+    manifest = synthesize(args.stack, progress=progress)
+    progress.done()
+    out = args.out or find_project().root / "build" / args.stack
+    try:
+        path = write_manifest(manifest, out)
+    except OSError as exc:
+        raise InputError(f"cannot write the manifest to {out}: {exc.strerror or exc}") from None
     print(summary(manifest))
     print(f"\nwrote {path}")
-    return 0
+    return ExitCode.PASSED
 
 
-def _pin(stack: str) -> int:
+def _check(args: argparse.Namespace) -> int:
+    from infra.check import run_check
+
+    progress = _progress(args, f"strata check {args.stack}") if args.stack else None
+    return run_check(stack=args.stack, manifest_path=args.manifest, fmt=args.format,
+                     out=args.out, policy_config=args.policy_config, progress=progress)
+
+
+def _pin(args: argparse.Namespace) -> int:
     from infra._stackfile import find_project
     from infra.pins import write_pin
     from infra.synth import synthesize
 
-    print(f"wrote {write_pin(synthesize(stack), find_project().root)}")
-    return 0
+    progress = _progress(args, f"strata pin {args.stack}")
+    manifest = synthesize(args.stack, progress=progress)
+    progress.done()
+    try:
+        path = write_pin(manifest, find_project().root)
+    except OSError as exc:
+        raise InputError(f"cannot write the URN pin: {exc}") from None
+    print(f"wrote {path}")
+    return ExitCode.PASSED
 
 
-def _lock_topics(stack: str) -> int:
+def _diff(args: argparse.Namespace) -> int:
+    from infra.diff import run_diff
+
+    return run_diff(args.old, args.new, fmt=args.format, out=args.out,
+                    accept_patterns=args.accept_replacement)
+
+
+def _diagram(args: argparse.Namespace) -> int:
+    from infra.diagram import run_diagram
+
+    return run_diagram(args.stack, args.format, args.out)
+
+
+def _preflight(args: argparse.Namespace) -> int:
+    from infra.preflight import run_preflight
+
+    return run_preflight(args.stack, args.format, args.region, debug=args.debug)
+
+
+def _lock_topics(args: argparse.Namespace) -> int:
     from infra._stackfile import find_project, read_stack_config
     from infra.config import catalog_from_values
     from stacks._events import write_topic_lock
 
-    config = read_stack_config(find_project(), stack)
+    config = read_stack_config(find_project(), args.stack)
     catalog = catalog_from_values(config.values, config.file.name)
-    print(f"wrote {write_topic_lock(catalog, stack)}")
-    return 0
+    print(f"wrote {write_topic_lock(catalog, args.stack)}")
+    return ExitCode.PASSED
 
 
 if __name__ == "__main__":

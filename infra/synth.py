@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import runpy
-from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,22 +19,26 @@ from pulumi.runtime.sync_await import _sync_await
 
 from infra._mocks import MASK, RecordingMonitor, StrataMocks
 from infra._stackfile import find_project, read_stack_config
+from infra._synth_summary import summary
 
 __all__ = ["summary", "synthesize", "tree_order", "write_manifest"]
 
 
 def synthesize(stack: str, project_dir: Path | None = None,
-               overrides: dict[str, str] | None = None) -> dict[str, Any]:
+               overrides: dict[str, str] | None = None,
+               progress: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Run the program for `stack` under mocks and return the manifest dict.
 
     `overrides` replaces config values (namespaced keys, CLI string form); tests use it to
-    supply secrets or to vary the catalog. Raises ConfigError for a bad stack config.
+    supply secrets or to vary the catalog. `progress` is called with the running count after
+    each registration. Raises ConfigError for a bad stack config.
     """
     project = find_project(project_dir)
     config = read_stack_config(project, stack)
     values = {**config.values, **(overrides or {})}
     region = values.get("aws:region", "eu-west-1")
-    monitor = RecordingMonitor(StrataMocks(region))
+    monitor = (RecordingMonitor(StrataMocks(region)) if progress is None
+               else _ReportingMonitor(StrataMocks(region), progress))
     pulumi.runtime.settings.reset_options()
     pulumi.runtime.set_mocks(monitor.mocks, project=project.name, stack=stack, preview=False,
                              monitor=monitor)
@@ -86,35 +90,14 @@ def write_manifest(manifest: dict[str, Any], out_dir: Path) -> Path:
     return path
 
 
-def summary(manifest: dict[str, Any]) -> str:
-    """Resources per top-level component and per type, plus any secret placeholders used."""
-    resources = manifest["resources"]
-    custom = [r for r in resources if r["custom"]]
-    by_type = Counter(r["type"] for r in custom)
-    owners = _top_components(resources)
-    by_component = Counter(owners.get(r["urn"], "(stack)") for r in custom)
-    lines = [f"stack {manifest['stack']}: {len(resources)} resources registered "
-             f"({len(custom)} custom, {len(resources) - len(custom)} components)",
-             "", "by component:"]
-    lines += [f"  {count:5d}  {name}" for name, count in sorted(by_component.items())]
-    lines += ["", "by type:"]
-    lines += [f"  {count:5d}  {name}" for name, count in sorted(by_type.items())]
-    if manifest.get("placeholders"):
-        lines += ["", "secure config values replaced by placeholders (only the Pulumi CLI can "
-                      "decrypt them): " + ", ".join(manifest["placeholders"])]
-    return "\n".join(lines)
+class _ReportingMonitor(RecordingMonitor):
+    """Reports the running count of registrations (the progress of a long synth)."""
 
+    def __init__(self, mocks: pulumi.runtime.Mocks, progress: Callable[[int], None]) -> None:
+        super().__init__(mocks)
+        self.progress = progress
 
-def _top_components(resources: list[dict[str, Any]]) -> dict[str, str]:
-    """urn -> name of its ancestor directly under the Platform component (e.g. `orders`)."""
-    by_urn = {r["urn"]: r for r in resources}
-    tops = {r["urn"] for r in resources
-            if by_urn.get(r["parent"], {}).get("type") == "strata:index:Platform"}
-    owners: dict[str, str] = {}
-    for r in resources:
-        node: dict[str, Any] | None = r
-        while node and node["urn"] not in tops:
-            node = by_urn.get(node["parent"])
-        if node:
-            owners[r["urn"]] = node["name"]
-    return owners
+    def RegisterResource(self, request: Any) -> Any:
+        response = super().RegisterResource(request)
+        self.progress(len(self.requests))
+        return response

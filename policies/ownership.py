@@ -15,7 +15,7 @@ from policies import _aws
 from policies._control import Control, Finding, Node, StackView, cannot_verify, fail
 from policies._values import ABSENT, is_unknown, statements
 
-__all__ = ["CONSUME_ACTIONS", "CONTROLS"]
+__all__ = ["CONSUME_ACTIONS", "CONTROLS", "role_grants", "service_of"]
 
 # Read-only consumption of a topic (and the cluster/group calls a consumer needs).
 # https://docs.aws.amazon.com/msk/latest/developerguide/kafka-actions.html
@@ -32,17 +32,22 @@ CONSUME_ACTIONS = frozenset(a.lower() for a in (
 _GRANT_TARGETS = _aws.OWNED - {_aws.MSK_CLUSTER, _aws.MSK_SERVERLESS}
 
 
-def _service(stack: StackView, node: Node) -> Any:
-    """Own tag, else the nearest tagged parent's, else the one service of the component's
-    tagged resources (components take no tags; an untaggable topic belongs to its component)."""
+def service_of(stack: StackView, node: Node) -> Any:
+    """Own tag, else the nearest tagged parent's, else the one service of the nearest enclosing
+    component that holds tagged resources (components take no tags; an untaggable topic
+    belongs to its component, or to the component around it when its own holds nothing
+    tagged)."""
     service = stack.tag(node, "service")
     if service is not ABSENT:
         return service
-    component = _component(stack, node)
-    if component is None:
-        return ABSENT
-    services = _services_by_component(stack).get(component.urn, set())
-    return next(iter(services)) if len(services) == 1 else ABSENT
+    by_component = _services_by_component(stack)
+    for ancestor in stack.ancestors(node):
+        if ancestor.type.startswith(("aws:", "kubernetes:", "random:", "pulumi:")):
+            continue
+        services = by_component.get(ancestor.urn, set())
+        if services:
+            return next(iter(services)) if len(services) == 1 else ABSENT
+    return ABSENT
 
 
 def _services_by_component(stack: StackView) -> dict[str, set[str]]:
@@ -71,7 +76,7 @@ def _check_single_owner(stack: StackView, _cfg: Mapping[str, Any]) -> Iterable[F
     for node in stack.nodes:
         if node.type not in _aws.OWNED:
             continue
-        service = _service(stack, node)
+        service = service_of(stack, node)
         if is_unknown(service):
             yield cannot_verify("tags.service", node.urn)
             continue
@@ -98,12 +103,21 @@ def _kafka_actions(document: Any) -> set[str] | None:
             if a.lower().startswith(("kafka-cluster:", "kafka:")) or a == "*"}
 
 
-def _grants(stack: StackView) -> Iterable[tuple[Node, Node, Any, list[Node]]]:
-    """(policy holder, role, document, resources the document uses)."""
+def role_grants(stack: StackView) -> Iterable[tuple[Node, Node, Any, list[Node]]]:
+    """(policy holder, role, document, resources the document uses) for every inline
+    RolePolicy and every managed Policy attached to a role: what each role may reach."""
     for node in stack.of_type("aws:iam/rolePolicy:RolePolicy"):
         for role in stack.deps_of(node, "role"):
             if role.type == "aws:iam/role:Role":
                 yield node, role, node.props.get("policy"), stack.deps_of(node, "policy")
+    # Managed policies reach a role through an attachment: role <- attachment -> policy.
+    for attachment in stack.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment"):
+        roles = [r for r in stack.deps_of(attachment, "role") if r.type == "aws:iam/role:Role"]
+        policies = [p for p in stack.deps_of(attachment, "policyArn")
+                    if p.type == "aws:iam/policy:Policy"]
+        for role in roles:
+            for policy in policies:
+                yield policy, role, policy.props.get("policy"), stack.deps_of(policy, "policy")
     for role in stack.of_type("aws:iam/role:Role"):
         targets = stack.deps_of(role, "inlinePolicies")
         if targets:
@@ -115,15 +129,15 @@ def _grants(stack: StackView) -> Iterable[tuple[Node, Node, Any, list[Node]]]:
 
 
 def _check_no_sharing(stack: StackView, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
-    for holder, role, document, targets in _grants(stack):
-        grantee = _service(stack, role)
+    for holder, role, document, targets in role_grants(stack):
+        grantee = service_of(stack, role)
         if is_unknown(grantee):
             yield cannot_verify("role tags.service", holder.urn)
             continue
         for target in targets:
             if target.type not in _GRANT_TARGETS:
                 continue
-            owner = _service(stack, target)
+            owner = service_of(stack, target)
             if is_unknown(owner):
                 yield cannot_verify(f"{target.name} tags.service", holder.urn)
                 continue

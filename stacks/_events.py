@@ -27,7 +27,6 @@ __all__ = [
     "LOCK_DIR",
     "ConsumerRelation",
     "consumer_relations",
-    "grant_events",
     "lock_path",
     "read_topic_lock",
     "replication_factor",
@@ -81,21 +80,6 @@ def consumer_relations(catalog: Catalog) -> list[ConsumerRelation]:
     return [ConsumerRelation(service=name, topic=c.topic, group=c.group or name,
                              parallelism=c.parallelism, max_lag_messages=c.max_lag_messages)
             for name, service in catalog.services.items() for c in service.consumes]
-
-
-def grant_events(kafka: Any, catalog: Catalog, roles: Mapping[str, Any]) -> dict[str, list[Any]]:
-    """Each service's role gets produce on its own topics and consume on its declared ones,
-    nothing else. `kafka` is a `components.kafka.KafkaCluster`; returns RolePolicies by service."""
-    grants: dict[str, list[Any]] = {name: [] for name in catalog.services}
-    for name, service in catalog.services.items():
-        for topic in service.produces:
-            grants[name].append(kafka.grant_produce(roles[name], kafka.topics[f"{name}.{topic}"],
-                                                    grantee=name))
-    for relation in consumer_relations(catalog):
-        grants[relation.service].append(kafka.grant_consume(
-            roles[relation.service], kafka.topics[relation.topic], relation.group,
-            grantee=relation.service))
-    return grants
 
 
 # --- topic lock (pure) -------------------------------------------------------------------------

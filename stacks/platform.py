@@ -13,12 +13,18 @@ import pulumi
 from components._plan import availability_zones
 from components._tags import ownership_tags
 from components.eks import EksCluster, EksClusterArgs
-from components.kafka import KafkaCluster, KafkaClusterArgs
+from components.kafka import (
+    CleanupPolicy,
+    EnhancedMonitoring,
+    KafkaCluster,
+    KafkaClusterArgs,
+    Topic,
+)
 from components.kms import EncryptionKey
 from components.monitoring import Monitoring, MonitoringArgs
-from components.network import Network
+from components.network import NatMode, Network
 from components.tenancy import ServiceTenancy, ServiceTenancyArgs
-from stacks._events import ConsumerRelation, consumer_relations, grant_events, topic_args
+from stacks._events import ConsumerRelation, consumer_relations, topic_args
 from stacks.catalog import Catalog
 from stacks.conventions import lifecycle
 from stacks.service import ServiceData
@@ -41,6 +47,7 @@ class Platform(pulumi.ComponentResource):
     data_catalog: pulumi.Output[dict[str, Any]]
     cluster: EksCluster
     kafka: KafkaCluster
+    topics: dict[str, Topic]
     tenancies: dict[str, ServiceTenancy]
     consumers: list[ConsumerRelation]
     """Every (service, topic, group) read, with its lag threshold: one lag alarm each."""
@@ -73,11 +80,12 @@ class Platform(pulumi.ComponentResource):
             {
                 "cidr": catalog.network.cidr,
                 "availability_zones": availability_zones(env.region, catalog.network.az_count),
-                "nat_mode": catalog.network.nat_mode,
+                "nat_mode": NatMode(catalog.network.nat_mode),
                 "tags": tags,
-                "log_key": self.platform_key,
-                "log_retention_days": env.log_days,
-                "protect": env.protected,
+                "flow_log_group_name": f"/strata/{env.name}/vpc-flow-logs",
+                "flow_log_kms_key_arn": self.platform_key.arn,
+                "flow_log_retention_days": env.log_days,
+                "lifecycle": lifecycle(env),
             },
             opts=child,
         )
@@ -92,8 +100,14 @@ class Platform(pulumi.ComponentResource):
         }
         self.cluster = self._cluster(catalog, tags, child)
         self.kafka = self._kafka(catalog, tags, child)
+        self.topics = self._topics(catalog)
         self.consumers = consumer_relations(catalog)
-        grant_events(self.kafka, catalog, {n: s.role for n, s in self.services.items()})
+        for service_name, data in self.services.items():
+            data.grant_events(
+                produces=[self.topics[f"{service_name}.{t}"]
+                          for t in catalog.services[service_name].produces],
+                consumes=[(self.topics[c.topic], c.group) for c in self.consumers
+                          if c.service == service_name])
         self.tenancies = {name: self._tenancy(catalog, name, child)
                           for name in catalog.services}
         self.monitoring = self._monitoring(catalog, tags, child)
@@ -126,16 +140,14 @@ class Platform(pulumi.ComponentResource):
 
     def _kafka(self, catalog: Catalog, tags: dict[str, str],
                child: pulumi.ResourceOptions) -> KafkaCluster:
-        """MSK admitting only the EKS cluster; each topic parented to its producing service."""
+        """MSK admitting only the EKS cluster's security group."""
         env, kafka = catalog.environment, catalog.kafka
-        topics = {}
-        for full_name, topic in topic_args(catalog).items():
-            owner = self.services[full_name.split(".", 1)[0]]
-            topics[full_name] = {**topic, "owner": owner, "protect": owner.protect}
+        topics = topic_args(catalog)
         kafka_args: KafkaClusterArgs = {
             "cluster_name": f"strata-{env.name}",
-            "network": self.network, "key": self.platform_key, "tags": tags,
-            "client_security_group_id": self.cluster.security_group_id,
+            "vpc_id": self.network.vpc_id, "subnet_ids": self.network.private_subnet_ids,
+            "kms_key_arn": self.platform_key.arn, "tags": tags, "lifecycle": lifecycle(env),
+            "log_group_name": f"/strata/{env.name}/msk-brokers",
             "log_retention_days": env.log_days,
             "serverless": kafka.mode == "serverless",
             "kafka_version": kafka.kafka_version, "instance_type": kafka.instance_type,
@@ -143,13 +155,34 @@ class Platform(pulumi.ComponentResource):
             "storage_gib": kafka.storage_gib,
             "max_storage_gib": kafka.max_storage_gib or kafka.storage_gib * 4,
             "storage_target_percent": kafka.storage_target_percent,
-            "production": env.is_prod, "protect": env.protected,
+            "enhanced_monitoring": EnhancedMonitoring.PER_TOPIC_PER_BROKER if env.is_prod
+            else EnhancedMonitoring.DEFAULT,
             "retention_hours": kafka.retention_hours,
-            "topics": topics,  # type: ignore[typeddict-item]
+            "partition_replicas": sum(t["partitions"] * t["replication_factor"]
+                                      for t in topics.values()),
         }
         if kafka.peak_ingress_mib_per_s:
             kafka_args["peak_ingress_mib_per_s"] = kafka.peak_ingress_mib_per_s
-        return KafkaCluster("kafka", kafka_args, opts=child)
+        cluster = KafkaCluster("kafka", kafka_args, opts=child)
+        cluster.allow_from("kafka-from-eks", self.cluster.security_group_id,
+                           description="Kafka SASL/IAM over TLS from EKS workloads")
+        return cluster
+
+    def _topics(self, catalog: Catalog) -> dict[str, Topic]:
+        """Each topic under the service that produces (and so owns) it."""
+        env, topics = catalog.environment, {}
+        for full_name, spec in topic_args(catalog).items():
+            owner = full_name.split(".", 1)[0]
+            topics[full_name] = Topic(full_name, {
+                "cluster_arn": self.kafka.arn, "topic_name": full_name,
+                "partitions": spec["partitions"],
+                "replication_factor": spec["replication_factor"],
+                "retention_hours": spec["retention_hours"],
+                "cleanup_policy": CleanupPolicy(spec["cleanup_policy"]),
+                "configs": spec["configs"], "managed": catalog.kafka.mode != "serverless",
+                "lifecycle": lifecycle(env, catalog.services[owner]),
+            }, opts=pulumi.ResourceOptions(parent=self.services[owner]))
+        return topics
 
     def _tenancy(self, catalog: Catalog, name: str,
                  child: pulumi.ResourceOptions) -> ServiceTenancy:
@@ -185,7 +218,7 @@ class Platform(pulumi.ComponentResource):
             "grafana_auth": spec.grafana_auth, "protect": env.protected,
             "kafka": {
                 # Derived from the cluster ARN so every Kafka alarm depends on the MSK resource.
-                "cluster_name": kafka.arn.apply(lambda _: kafka.cluster_name),
+                "cluster_name": kafka.name,
                 "mode": catalog.kafka.mode,
                 "broker_count": catalog.kafka.brokers or catalog.network.az_count,
                 "bootstrap_brokers": kafka.bootstrap_brokers,

@@ -8,14 +8,18 @@ service's own key, which only that role and the account's administrators may use
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any, TypedDict
 
 import pulumi
 import pulumi_aws as aws
 
+from components._perms import Grant
 from components._store import AlarmThresholds, DataStore
 from components._tags import ownership_tags
 from components.dynamodb import KeyValueTable
+from components.iam import attach_grants
+from components.kafka import Topic
 from components.kms import EncryptionKey
 from components.network import Network
 from components.postgres import PostgresShardSet
@@ -91,6 +95,21 @@ class ServiceData(pulumi.ComponentResource):
             "stores": [store.catalog_entry() for store in self.stores],
         }
         self.register_outputs({"roleArn": self.role.arn, "keyArn": self.key.arn})
+
+    def grant_events(self, produces: Sequence[Topic],
+                     consumes: Sequence[tuple[Topic, str]]) -> None:
+        """Produce on the service's own topics and consume (as a group) the declared topics of
+        others, as managed policies on its role. Consumption of each producer's topics is a
+        group of its own, so no policy mixes the service's own topics with another's."""
+        groups: dict[str, list[Grant]] = {}
+        if produces:
+            groups["produce"] = [topic.produce_grant() for topic in produces]
+        for topic, group in consumes:
+            producer = topic.pulumi_resource_name.split(".", 1)[0]
+            groups.setdefault(f"consume-{producer}", []).append(topic.consume_grant(group))
+        if groups:
+            attach_grants(self, f"{self.service_name}-events", self.role, groups,
+                          tags=self.tags, description=f"Kafka grants of {self.service_name}")
 
 
 def _pod_identity_trust() -> str:

@@ -59,6 +59,21 @@ def synthesized(stack: str) -> dict[str, Any]:
     return synthesize(stack, ROOT)
 
 
+def role_policies(manifest: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(role name, policy resource) for every inline RolePolicy and every managed Policy
+    attached through a RolePolicyAttachment: what each role may do, however it was granted."""
+    by_urn = {r["urn"]: r for r in manifest["resources"]}
+    found = [(r["inputs"]["role"], r) for r in manifest["resources"]
+             if r["type"] == "aws:iam/rolePolicy:RolePolicy"]
+    for attachment in manifest["resources"]:
+        if attachment["type"] != "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
+            continue
+        for urn in attachment["propertyDependencies"].get("policyArn", []):
+            if by_urn[urn]["type"] == "aws:iam/policy:Policy":
+                found.append((attachment["inputs"]["role"], by_urn[urn]))
+    return found
+
+
 @pytest.fixture
 def mocked() -> Callable[..., Registered]:
     return run_mocked

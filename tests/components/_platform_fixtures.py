@@ -13,5 +13,5 @@ def key_and_network(tags: dict[str, str], azs: int = 3, key_name: str = "platfor
     network = Network(network_name, {
         "cidr": "10.0.0.0/16",
         "availability_zones": [f"eu-west-1{c}" for c in "abc"[:azs]],
-        "tags": tags, "log_key": key, "log_retention_days": 30})
+        "tags": tags, "flow_log_kms_key_arn": key.arn, "flow_log_retention_days": 30})
     return key, network

@@ -16,8 +16,10 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from infra._check_locations import artifact_uri  # noqa: E402
 from infra._check_protocol import PackError, load_pack_settings  # noqa: E402
 from infra.check import PackSession, pack_session, run_check  # noqa: E402
+from infra.exits import InputError  # noqa: E402
 from tests.policies.fixture_manifest import (  # noqa: E402
     Builder,
     compliant_manifest,
@@ -136,52 +138,92 @@ def test_bad_policy_config_is_reported(session: PackSession) -> None:
                         {"strata-rds-backup-retention": {"minRetentionDays": "seven"}})
 
 
-def test_sarif_is_valid_sarif_2_1_0(tmp_path: Path) -> None:
+def _line_of(text: str) -> int:
+    """1-based line of an exact line of the dev stack file, found without YAML."""
+    return (ROOT / "Pulumi.dev.yaml").read_text().splitlines().index(text) + 1
+
+
+def test_sarif_is_valid_sarif_2_1_0_and_points_at_the_declaring_line(tmp_path: Path) -> None:
     manifest = mutate(compliant_manifest(), "orders-db", publiclyAccessible=True)
+    manifest = mutate(manifest, "kafka", encryptionInfo__encryptionInTransit__inCluster=False)
     path = tmp_path / "m.json"
     path.write_text(json.dumps(manifest))
     out = tmp_path / "report.sarif"
-    assert run_check(stack=None, manifest_path=path, fmt="sarif", out=out) == 1
+    assert run_check(stack=None, manifest_path=path, fmt="sarif", out=out, project_dir=ROOT) == 1
     report = json.loads(out.read_text())
     jsonschema.validate(report, json.loads(SARIF_SCHEMA.read_text()))
     results = report["runs"][0]["results"]
-    assert [(r["ruleId"], r["level"]) for r in results] == [
-        ("strata-rds-no-public-access", "error")]
+    assert sorted((r["ruleId"], r["level"]) for r in results) == [
+        ("strata-msk-tls-in-transit", "error"), ("strata-rds-no-public-access", "error")]
     rules = report["runs"][0]["tool"]["driver"]["rules"]
-    assert rules[results[0]["ruleIndex"]]["id"] == "strata-rds-no-public-access"
+    where = {}
+    for result in results:
+        assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+        where[result["ruleId"]] = result["locations"][0]["physicalLocation"]
+    # The service's entry for its database; the Kafka section for the platform's cluster.
+    assert where["strata-rds-no-public-access"] == {
+        "artifactLocation": {"uri": "Pulumi.dev.yaml", "uriBaseId": "%SRCROOT%"},
+        "region": {"startLine": _line_of("    orders:")}}
+    assert where["strata-msk-tls-in-transit"]["region"] == {
+        "startLine": _line_of("  strata:kafka:")}
+
+
+def test_sarif_without_a_stack_file_points_at_the_manifest(tmp_path: Path) -> None:
+    manifest = mutate(compliant_manifest(), "orders-db", publiclyAccessible=True)
+    manifest["stack"] = "elsewhere"
+    for r in manifest["resources"]:
+        for key in ("urn", "parent"):
+            r[key] = r[key].replace("urn:pulumi:dev::", "urn:pulumi:elsewhere::")
+        r["dependencies"] = [u.replace(":dev::", ":elsewhere::") for u in r["dependencies"]]
+        r["propertyDependencies"] = {k: [u.replace(":dev::", ":elsewhere::") for u in v]
+                                     for k, v in r["propertyDependencies"].items()}
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(manifest))
+    out = tmp_path / "report.sarif"
+    assert run_check(stack=None, manifest_path=path, fmt="sarif", out=out, project_dir=ROOT) == 1
+    report = json.loads(out.read_text())
+    jsonschema.validate(report, json.loads(SARIF_SCHEMA.read_text()))
+    location = report["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+    assert "region" not in location
+    assert location["artifactLocation"]["uri"] == artifact_uri(path)
+    assert report["runs"][0]["results"][0]["locations"][0]["logicalLocations"][0]["name"] == \
+        "orders-db"
 
 
 def test_table_and_json_reports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "m.json"
     path.write_text(json.dumps(mutate(compliant_manifest(), "kafka",
                                       encryptionInfo__encryptionInTransit__inCluster=False)))
-    assert run_check(stack=None, manifest_path=path) == 1
+    assert run_check(stack=None, manifest_path=path, project_dir=ROOT) == 1
     table = capsys.readouterr().out
     assert "aws:msk/cluster:Cluster  kafka" in table
+    assert f"declared at Pulumi.dev.yaml:{_line_of('  strata:kafka:')} (strata:kafka)" in table
     assert "[MANDATORY] strata-msk-tls-in-transit (critical, FSBP MSK.1)" in table
     assert "fix: Set encryptionInfo.encryptionInTransit" in table
-    assert run_check(stack=None, manifest_path=path, fmt="json", out=tmp_path / "r.json") == 1
+    assert run_check(stack=None, manifest_path=path, fmt="json", out=tmp_path / "r.json",
+                     project_dir=ROOT) == 1
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["summary"]["mandatory"] == 1
     assert report["findings"][0]["policy"] == "strata-msk-tls-in-transit"
+    assert report["findings"][0]["location"] == {
+        "file": "Pulumi.dev.yaml", "line": _line_of("  strata:kafka:"), "key": "strata:kafka"}
 
 
-def test_pack_that_cannot_start_exits_2(tmp_path: Path,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_pack_that_cannot_start_is_bad_input(tmp_path: Path) -> None:
     (tmp_path / "policies").mkdir()
     (tmp_path / "policies" / "PulumiPolicy.yaml").write_text("runtime: python\n")
     (tmp_path / "policies" / "__main__.py").write_text("raise SystemExit('boom: no pack')\n")
     path = tmp_path / "m.json"
     path.write_text(json.dumps(compliant_manifest()))
-    assert run_check(stack=None, manifest_path=path, project_dir=tmp_path) == 2
-    err = capsys.readouterr().err
-    assert "the policy pack did not start" in err
-    assert "Traceback" not in err
+    with pytest.raises(PackError, match="the policy pack did not start") as caught:
+        run_check(stack=None, manifest_path=path, project_dir=tmp_path)
+    assert isinstance(caught.value, InputError)
+    assert "boom: no pack" in str(caught.value)
 
 
-def test_unreadable_manifest_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert run_check(stack=None, manifest_path=tmp_path / "missing.json") == 2
-    assert "cannot read the manifest" in capsys.readouterr().err
+def test_unreadable_manifest_is_bad_input(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="cannot read the manifest"):
+        run_check(stack=None, manifest_path=tmp_path / "missing.json", project_dir=ROOT)
 
 
 def test_pack_dir_is_a_python_policy_pack() -> None:

@@ -15,6 +15,7 @@ from stacks._events import (
     write_topic_lock,
 )
 from stacks.catalog import Catalog
+from tests.conftest import role_policies
 
 EXPECTED_CONSUMES = {  # from Pulumi.<stack>.yaml: service -> {(topic, group)}
     "payments": {("orders.order-events", "payments")},
@@ -39,8 +40,7 @@ def _of_type(manifest, type_):
 def _kafka_access(manifest, env):
     """role's service -> (topics it may write, (topic, group) pairs it may read)."""
     produces, consumes = defaultdict(set), defaultdict(set)
-    for policy in _of_type(manifest, "aws:iam/rolePolicy:RolePolicy"):
-        role = policy["inputs"]["role"]
+    for role, policy in role_policies(manifest):
         if not role.startswith(f"strata-{env}-"):
             continue
         service = role.removeprefix(f"strata-{env}-")
@@ -49,13 +49,14 @@ def _kafka_access(manifest, env):
                   for r in s["Resource"] if ":topic/" in r]
         groups = [r.rsplit("/", 1)[-1] for s in statements for r in s["Resource"]
                   if ":group/" in r]
+        reads = [topic for actions, topic in topics if "kafka-cluster:ReadData" in actions]
         for actions, topic in topics:
             assert "kafka-cluster:*" not in actions
             if "kafka-cluster:WriteData" in actions:
                 produces[service].add(topic)
-            if "kafka-cluster:ReadData" in actions:
-                assert len(groups) == 1
-                consumes[service].add((topic, groups[0]))
+        # A consume policy holds one (topic, group) pair per topic of one producer.
+        assert len(reads) == len(groups)
+        consumes[service] |= set(zip(reads, groups, strict=True))
     return produces, consumes
 
 
@@ -64,7 +65,7 @@ def test_synth_builds_cluster_kafka_topics_and_tenancy_per_service(manifests, st
     manifest = manifests[stack]
     assert len(_of_type(manifest, "aws:eks/cluster:Cluster")) == 1
     assert len(_of_type(manifest, "aws:msk/cluster:Cluster")) == 1
-    topics = {t["name"]: t for t in _of_type(manifest, "aws:msk/topic:Topic")}
+    topics = {t["inputs"]["name"]: t for t in _of_type(manifest, "aws:msk/topic:Topic")}
     assert set(topics) == {"orders.order-events", "payments.payment-events"}
     # Both producers hold confidential or restricted data: their topics are protected in
     # every environment, not only in prod.

@@ -16,6 +16,7 @@ import yaml
 from components._tags import REQUIRED_TAG_KEYS
 from infra.config import catalog_from_raw
 from infra.synth import synthesize
+from tests.conftest import role_policies
 
 ROOT = Path(__file__).resolve().parents[2]
 FIELDS = {"urn", "type", "name", "custom", "parent", "provider", "inputs", "dependencies",
@@ -152,27 +153,12 @@ def test_each_key_is_usable_only_by_its_own_service(stack):
             f"arn:aws:iam::123456789012:role/strata-{stack}-{service}"]
 
 
-def _role_grants(manifest):
-    """(role name, policy record): inline RolePolicies, and managed Policies (store grants,
-    `components.iam.attach_grants`) through the RolePolicyAttachments that attach them."""
-    resources = manifest["resources"]
-    for policy in resources:
-        if policy["type"] == "aws:iam/rolePolicy:RolePolicy":
-            yield policy["inputs"]["role"], policy
-    managed = {r["urn"]: r for r in resources if r["type"] == "aws:iam/policy:Policy"}
-    for attachment in resources:
-        if attachment["type"] == "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
-            for urn in attachment["propertyDependencies"].get("policyArn", []):
-                if urn in managed:
-                    yield attachment["inputs"]["role"], managed[urn]
-
-
 def test_no_role_is_granted_another_services_resources(stack):
     manifest = _synth(stack)
     owners = _service_of(manifest)
     by_urn = {r["urn"]: r for r in manifest["resources"]}
     grants = 0
-    for grantee, policy in _role_grants(manifest):
+    for grantee, policy in role_policies(manifest):
         service = grantee.removeprefix(f"strata-{stack}-")
         if service == grantee:
             continue  # platform roles (flow logs, cluster) are not service roles
@@ -196,7 +182,9 @@ def test_no_role_is_granted_another_services_resources(stack):
                     assert not any(f"-{other}" in arn.split(":")[-1] for arn in resources
                                    if ":topic/" not in arn and ":group/" not in arn), \
                         (service, other, resources)
+    # Read + write per store; one managed policy for a service's produced topics and one per
+    # producer it consumes from.
     expected = sum(2 * (bool(svc.postgres) + len(svc.keyvalue) + bool(svc.timeseries))
-                   + len(svc.produces) + len(svc.consumes)
+                   + bool(svc.produces) + len({c.topic.split(".")[0] for c in svc.consumes})
                    for svc in _catalog(stack).services.values())
-    assert grants == expected  # read + write per store, one per topic produced or consumed
+    assert grants == expected
