@@ -44,6 +44,8 @@ NAME_RULES: dict[str, NameRule] = {
     # https://docs.aws.amazon.com/timestream/latest/developerguide/ts-limits.html
     "timestream-database": NameRule(256, r"[a-zA-Z0-9_.-]+", "3-256 letters, digits, _ . and -",
                                     min_length=3),
+    "timestream-table": NameRule(256, r"[a-zA-Z0-9_.-]+", "3-256 letters, digits, _ . and -",
+                                 min_length=3),
     # https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html
     "log-group": NameRule(512, r"[\w/.#-]+", "up to 512 letters, digits and _ / . # -"),
     # https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html (after `alias/`)

@@ -1,20 +1,29 @@
-"""What every data store component offers: verbs for access, and the alarms it needs.
+"""What every data store component offers, and the parts they share.
 
 Monitoring builds alarms and dashboards from `alarm_specs()` and `metrics()`, never from
-hand-typed metric names, and ServiceData grants access only through `grant_read` /
-`grant_write`. Thresholds that depend on a store's size are computed by the store itself.
+hand-typed metric names, and access is granted only through the store's grants. Thresholds that
+depend on a store's size are computed by the store itself. The helpers below are used by every
+store: the key (the caller's, or the store's own), and grants attached as managed policies.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 import pulumi
 import pulumi_aws as aws
 
-__all__ = ["AlarmSpec", "AlarmThresholds", "DataStore", "Metric"]
+from components._args import ComponentArgsError
+from components._names import name_problem
+from components._perms import Grant
+from components.iam import attach_grants
+from components.kms import EncryptionKey
+from components.lifecycle import LifecycleArgs
+
+__all__ = ["AlarmSpec", "AlarmThresholds", "DataStore", "Metric", "attach_store_grants",
+           "check_names", "store_key"]
 
 Comparison = Literal[
     "GreaterThanThreshold", "GreaterThanOrEqualToThreshold", "LessThanThreshold",
@@ -52,7 +61,8 @@ class AlarmSpec:
 
 @dataclass(frozen=True)
 class AlarmThresholds:
-    """Percentages from the monitoring config, which stores turn into absolute thresholds."""
+    """Percentages from the monitoring config, which stores turn into absolute thresholds.
+    The defaults live here and nowhere else."""
 
     cpu_percent: int = 80
     storage_free_percent: int = 20
@@ -61,15 +71,24 @@ class AlarmThresholds:
 class DataStore(Protocol):
     """A store owned by exactly one service."""
 
-    kind: str
-    """`postgres`, `dynamodb` or `timeseries` (the data catalog's vocabulary)."""
-    ports: tuple[int, ...]
-    """TCP ports workloads open to reach the store in the data subnets; empty when the store
-    is reached only through AWS APIs."""
+    @property
+    def kind(self) -> str:
+        """`postgres`, `dynamodb` or `timeseries` (the data catalog's vocabulary)."""
+        ...
 
-    def grant_read(self, role: aws.iam.Role) -> aws.iam.RolePolicy: ...
+    @property
+    def ports(self) -> tuple[int, ...]:
+        """TCP ports clients open to reach the store; empty when the store is reached only
+        through AWS APIs."""
+        ...
 
-    def grant_write(self, role: aws.iam.Role) -> aws.iam.RolePolicy: ...
+    def read_grants(self) -> list[Grant]: ...
+
+    def write_grants(self) -> list[Grant]: ...
+
+    def grant_read(self, role: aws.iam.Role) -> list[aws.iam.Policy]: ...
+
+    def grant_write(self, role: aws.iam.Role) -> list[aws.iam.Policy]: ...
 
     def metrics(self) -> list[Metric]: ...
 
@@ -78,3 +97,40 @@ class DataStore(Protocol):
     def catalog_entry(self) -> dict[str, pulumi.Input[Any]]:
         """What governance needs to know about the store (kind, name, ARN, key, settings)."""
         ...
+
+
+def check_names(component: str, name: str, names: Sequence[tuple[str, str]]) -> None:
+    """Refuse, before anything is registered, physical names AWS would refuse at apply time."""
+    problems = [problem for kind, physical in names
+                if (problem := name_problem(kind, physical)) is not None]
+    if problems:
+        raise ComponentArgsError(f"{component} {name!r}: " + "; ".join(problems))
+
+
+def store_key(parent: pulumi.Resource, name: str, args: Mapping[str, Any], *, description: str,
+              caller_services: Sequence[str], service_principals: Sequence[str] = ()
+              ) -> pulumi.Input[str]:
+    """The caller's `kms_key_arn`, else an own EncryptionKey `<name>-key` that lets the account's
+    principals use it through `caller_services` (the services that use the key as their caller:
+    https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service)
+    and `service_principals` as themselves, with the data's lifecycle."""
+    if "kms_key_arn" in args:
+        arn: pulumi.Input[str] = args["kms_key_arn"]
+        return arn
+    lifecycle: LifecycleArgs = args.get("lifecycle", {})
+    key = EncryptionKey(f"{name}-key", {
+        "description": description,
+        "tags": dict(args.get("tags", {})),
+        "caller_services": list(caller_services),
+        "service_principals": list(service_principals),
+        "lifecycle": lifecycle,
+    }, opts=pulumi.ResourceOptions(parent=parent))
+    return key.arn
+
+
+def attach_store_grants(store: pulumi.Resource, store_name: str, verb: str, role: aws.iam.Role,
+                        grants: list[Grant], tags: Mapping[str, str]) -> list[aws.iam.Policy]:
+    """`grant_read` / `grant_write`: the grants as managed policies `<store>-<verb>-<role>-own-<n>`
+    attached to `role`, packed within IAM's limits (components.iam)."""
+    return attach_grants(store, f"{store_name}-{verb}-{role.pulumi_resource_name}", role,
+                         {"own": grants}, description=f"{verb} {store_name}", tags=tags)

@@ -1,194 +1,257 @@
-"""Timestream stores, private and keyed to their owner: InfluxDB instances (credentials in
-Secrets Manager under the owner's key, logs to an encrypted bucket) and LiveAnalytics
-databases (encrypted with the owner's key, rejected records kept in an encrypted bucket).
+"""Timestream stores, private and keyed to their owner: InfluxDB instances (admitted only from
+named security groups, engine logs in an encrypted bucket, credentials in the secret the
+service keeps) and LiveAnalytics databases (encrypted with the owner's key, rejected records
+kept in an encrypted bucket; for accounts that already use LiveAnalytics).
+
+InfluxDB credentials: Timestream for InfluxDB stores the initial organization, bucket, user and
+password in a Secrets Manager secret of its own and returns its ARN as
+`influxAuthParametersSecretArn`
+(https://docs.aws.amazon.com/timestream/latest/developerguide/timestream-for-influx-db-connecting.html).
+Grants point at that secret; this component keeps no second copy. A copy of its own would hold
+the same long-lived password twice, and Secrets Manager cannot rotate it (FSBP
+SecretsManager.1) without a rotation function that reaches the instance inside the VPC, which
+the component cannot provide. The service's secret is not rotated either (AWS: "By default,
+this secret doesn't have rotation enabled"); rotation of InfluxDB users and tokens is set up on
+secrets made for them, with AWS's InfluxDB rotation templates.
 """
 
-from __future__ import annotations
-
-from collections.abc import Mapping
+import functools
+from collections.abc import Mapping, Sequence
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components._bucket import encrypted_bucket
-from components._grant import attach_grant
+from components import _args
+from components._args import ComponentArgsError
+from components._arns import KMS_KEY_ARN_MAX_CHARS, arn_max_chars
+from components._bucket import bucket_prefix, encrypted_bucket
+from components._ingress import StoreIngress
 from components._perms import (
+    ARN_CHARS,
+    KMS_DECRYPT,
+    KMS_ENCRYPT_DECRYPT,
     SECRET_READ,
     TIMESTREAM_DESCRIBE_ENDPOINTS,
     TIMESTREAM_READ,
     TIMESTREAM_WRITE,
+    Grant,
+    grant,
     statement,
 )
-from components._store import AlarmSpec, AlarmThresholds, Metric
-from components._tags import require_tags, stateful_options, with_name
-from components.kms import EncryptionKey
-from components.network import Network
+from components._store import (
+    AlarmSpec,
+    AlarmThresholds,
+    Metric,
+    attach_store_grants,
+    check_names,
+    store_key,
+)
+from components._timeseries_alarms import influx_alarms, influx_metrics, live_alarms, live_metrics
+from components.lifecycle import LifecycleArgs, lifecycle_options
 
 __all__ = [
+    "INFLUX_REPLACE_ON_CHANGE",
+    "LIVE_ANALYTICS_NOTICE",
     "InfluxDbInstance",
     "InfluxDbInstanceArgs",
     "LiveAnalyticsDatabase",
     "LiveAnalyticsDatabaseArgs",
     "TableRetentionArgs",
+    "influx_physical_names",
+    "live_analytics_physical_names",
 ]
 
 INFLUX_PORT = 8086
-INFLUX_NAMESPACE = "AWS/TimestreamInfluxDB"
-"""Assumption, not verified against a live account: AWS's Timestream for InfluxDB monitoring
-guide lists CPUUtilization, MemoryUtilization and DiskUtilization (percent) with the dimension
-`DbInstanceName`; public alarm examples use the namespace `AWS/TimestreamInfluxDB`. Confirm with
-`aws cloudwatch list-metrics --namespace AWS/TimestreamInfluxDB` on first deploy."""
-INFLUX_MEMORY_ALARM_PERCENT = 90.0
-"""InfluxDB keeps its index and caches in memory; above 90% it is close to being OOM-killed."""
-TIMESTREAM_NAMESPACE = "AWS/Timestream"
-TIMESTREAM_OPERATIONS = ("WriteRecords", "Query")
-"""UserErrors and SystemErrors carry only the Operation dimension (they are account-wide):
-https://docs.aws.amazon.com/timestream/latest/developerguide/metrics-dimensions.html"""
-USER_ERRORS_PER_PERIOD = 10.0
-"""A few rejected requests happen (bad timestamps from a clock-skewed client); ten in five
-minutes means a producer is dropping data."""
-WRITE_LATENCY_MS = 1000.0
-"""WriteRecords normally completes in tens of milliseconds; a second means writers back up."""
+DEFAULT_INFLUX_INSTANCE_TYPE = "db.influx.medium"
+DEFAULT_INFLUX_STORAGE_GIB = 20
+INFLUX_STORAGE_TYPE = "InfluxIOIncludedT1"
+DEFAULT_INFLUX_USERNAME = "dbadmin"
+DEFAULT_INFLUX_ORGANIZATION = "default"
+DEFAULT_INFLUX_BUCKET = "default"
+INFLUX_LOG_WRITER = "timestream-influxdb.amazonaws.com"
+
+INFLUX_REPLACE_ON_CHANGE = ("instance_name", "vpc_id", "subnet_ids", "username",
+                            "organization", "bucket")
+"""InfluxDbInstance inputs whose change replaces the instance and loses its data: the instance's
+name, subnets, security groups (the group is replaced with its VPC), user, organization and
+bucket are create-only (pulumi_aws timestreaminfluxdb/db_instance.py documents only the other
+arguments as updatable). A different AZ count gives different `subnet_ids`: the blueprint must
+refuse it unless acknowledged."""
+
+LIVE_ANALYTICS_NOTICE = (
+    "Timestream for LiveAnalytics is closed to new customers since 2025-06-20: it deploys only "
+    "in accounts that already use it. New accounts: use InfluxDbInstance.")
 
 
 class InfluxDbInstanceArgs(TypedDict):
+    """Inputs of an InfluxDbInstance."""
+
     instance_name: str
-    """Physical name (3-40 lowercase letters, digits, hyphens), e.g. `dev-telemetry-influx`."""
-    key: EncryptionKey
-    """The owner's key: the credentials secret and the log bucket."""
-    network: Network
-    """The instance goes in its isolated subnets, reachable from its private subnets only."""
-    tags: Mapping[str, str]
-    """The five ownership tags."""
+    """Physical name (3-40 letters, digits, single hyphens), e.g. `dev-telemetry-influx`;
+    also the prefix of its buckets and the security group's name. Changing it replaces the
+    instance."""
+    vpc_id: pulumi.Input[str]
+    """VPC of the security group. Changing it replaces the instance."""
+    subnet_ids: Sequence[pulumi.Input[str]]
+    """Subnets of the instance (isolated ones); two in different AZs with `multi_az`.
+    Changing them replaces the instance (see INFLUX_REPLACE_ON_CHANGE)."""
+    kms_key_arn: NotRequired[pulumi.Input[str]]
+    """Key of the engine-log bucket. Default: an own EncryptionKey `<name>-key` (callers
+    through `s3`; the InfluxDB service principal writes the logs)."""
+    tags: NotRequired[Mapping[str, str]]
+    """Tags of every resource. Default: none."""
+    lifecycle: NotRequired[LifecycleArgs]
+    """Protection of the instance, its buckets and security group. Default: see LifecycleArgs."""
+    allowed_security_group_ids: NotRequired[Sequence[pulumi.Input[str]]]
+    """Security groups admitted on 8086 (as `allow_from`, keyed by position). Default: none."""
+    allowed_cidrs: NotRequired[Sequence[str]]
+    """IPv4 networks admitted on 8086, for clients without a security group. Default: none."""
     instance_type: NotRequired[str]
     """Default: `db.influx.medium`."""
     allocated_storage_gib: NotRequired[int]
-    """Default: 20 GiB."""
+    """Storage, 20-16384 GiB. Default: 20."""
     multi_az: NotRequired[bool]
-    """A standby in another AZ (WITH_MULTIAZ_STANDBY). Default: off (SINGLE_AZ); on in prod."""
+    """A standby in another AZ (WITH_MULTIAZ_STANDBY). Default: off (SINGLE_AZ)."""
+    username: NotRequired[str]
+    """Initial administrator. Default: `dbadmin`."""
     organization: NotRequired[str]
-    """Initial InfluxDB organisation. Default: `strata`."""
+    """Initial InfluxDB organization. Default: `default`."""
     bucket: NotRequired[str]
     """Initial InfluxDB bucket. Default: `default`."""
-    protect: NotRequired[bool]
-    """Pulumi protect + retain on delete for the instance, secret and log bucket. Default: off."""
+    server_access_logging: NotRequired[bool]
+    """S3 server access logs of the engine-log bucket (FSBP S3.9), kept in a dedicated SSE-S3
+    bucket (S3 cannot deliver them to an SSE-KMS bucket). Default: on."""
 
 
 class InfluxDbInstance(pulumi.ComponentResource):
-    """A private Timestream for InfluxDB instance; credentials only via `grant_read`."""
+    """A private Timestream for InfluxDB instance; credentials only through its grants."""
 
+    KMS_CALLER_SERVICES = ("s3",)
+    """Readers of the engine-log bucket use the key through S3."""
+    KMS_SERVICE_PRINCIPALS = (INFLUX_LOG_WRITER,)
+    """Timestream for InfluxDB writes the engine logs as itself."""
     kind = "timeseries"
-    ports: tuple[int, ...] = (INFLUX_PORT,)
-    instance: aws.timestreaminfluxdb.DbInstance
-    secret: aws.secretsmanager.Secret
-    log_bucket: aws.s3.Bucket
+    ports = (INFLUX_PORT,)
+
+    arn: pulumi.Output[str]
+    """The instance ARN."""
     endpoint: pulumi.Output[str]
+    """Host name clients connect to on port 8086."""
+    security_group_id: pulumi.Output[str]
+    """The instance's security group (admits only what `allow_from` and the lists name)."""
+    credentials_secret_arn: pulumi.Output[str]
+    """The secret Timestream for InfluxDB keeps with the initial credentials."""
+    log_bucket_name: pulumi.Output[str]
+    """Bucket receiving the engine logs."""
+    kms_key_arn: pulumi.Output[str]
+    """The key of the engine-log bucket."""
 
     def __init__(self, name: str, args: InfluxDbInstanceArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("strata:index:InfluxDbInstance", name, None, opts)
-        self._store_name = name
-        tags = require_tags(args["tags"], name)
-        self._key: EncryptionKey = args["key"]
-        protect = args.get("protect", False)
+        args = _args.validate("InfluxDbInstance", name, args, InfluxDbInstanceArgs)
+        self._name = name
+        self._tags = dict(args.get("tags", {}))
+        lifecycle: LifecycleArgs = args.get("lifecycle", {})
         physical = args["instance_name"]
-        child = pulumi.ResourceOptions(parent=self)
-        network = args["network"]
-
-        sg = aws.ec2.SecurityGroup(
-            f"{name}-sg", name=physical, vpc_id=network.vpc_id,
-            description=f"InfluxDB {physical}: 8086 from the private subnets only",
-            # No inline rules (see PostgresShardSet): separate ingress rules, no egress.
-            tags=with_name(tags, physical), opts=child)
-        for cidr in network.private_cidrs:
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-from-{cidr.replace('/', '-')}", security_group_id=sg.id,
-                ip_protocol="tcp", from_port=INFLUX_PORT, to_port=INFLUX_PORT, cidr_ipv4=cidr,
-                description="InfluxDB from workload subnet", tags=tags, opts=child)
-
+        multi_az = args.get("multi_az", False)
+        if multi_az and len(args["subnet_ids"]) < 2:
+            raise ComponentArgsError(f"InfluxDbInstance {name!r}: multi_az needs two subnet_ids "
+                                     f"in different AZs (received {len(args['subnet_ids'])})")
+        check_names("InfluxDbInstance", name, influx_physical_names(physical))
+        self._key_arn = store_key(self, name, args, description=f"InfluxDB {physical} logs",
+                                  caller_services=self.KMS_CALLER_SERVICES,
+                                  service_principals=self.KMS_SERVICE_PRINCIPALS)
+        self._ingress = StoreIngress(
+            self, name, group_name=physical, vpc_id=args["vpc_id"], port=INFLUX_PORT,
+            description=f"InfluxDB {physical}: 8086 from admitted security groups only",
+            tags=self._tags, lifecycle=lifecycle,
+            allowed_security_group_ids=list(args.get("allowed_security_group_ids", [])),
+            allowed_cidrs=list(args.get("allowed_cidrs", [])))
+        # The password is create-only on the instance: it must never regenerate.
         password = random.RandomPassword(
             f"{name}-password", length=32, special=False, min_lower=4, min_upper=4,
-            min_numeric=4, opts=child)
-        username, organization = "strata_admin", args.get("organization", "strata")
-        bucket = args.get("bucket", "default")
-        self.secret = aws.secretsmanager.Secret(
-            f"{name}-secret", name=f"strata/{physical}/admin",
-            description=f"InfluxDB {physical} administrator credentials",
-            kms_key_id=self._key.arn, recovery_window_in_days=30, tags=tags,
-            opts=stateful_options(self, protect))
-        aws.secretsmanager.SecretVersion(
-            f"{name}-secret-value", secret_id=self.secret.id,
-            secret_string=pulumi.Output.json_dumps({
-                "username": username, "password": password.result,
-                "organization": organization, "bucket": bucket}),
-            opts=child)
-
-        self.log_bucket = encrypted_bucket(
-            self, f"{name}-logs", f"{physical}-logs", self._key, tags, protect,
-            writer_service="timestream-influxdb.amazonaws.com")
-        self.instance = aws.timestreaminfluxdb.DbInstance(
+            min_numeric=4, opts=pulumi.ResourceOptions(parent=self))
+        log_bucket, log_bucket_ready = encrypted_bucket(
+            self, f"{name}-logs", f"{physical}-logs", kms_key_arn=self._key_arn,
+            tags=self._tags, lifecycle=lifecycle, writer_service=INFLUX_LOG_WRITER,
+            access_logs=args.get("server_access_logging", True))
+        self._instance = aws.timestreaminfluxdb.DbInstance(
             f"{name}-instance", name=physical,
-            db_instance_type=args.get("instance_type", "db.influx.medium"),
-            allocated_storage=args.get("allocated_storage_gib", 20),
-            db_storage_type="InfluxIOIncludedT1",
-            deployment_type="WITH_MULTIAZ_STANDBY" if args.get("multi_az") else "SINGLE_AZ",
-            username=username, password=password.result, organization=organization,
-            bucket=bucket, port=INFLUX_PORT, publicly_accessible=False, network_type="IPV4",
-            vpc_subnet_ids=network.isolated_subnet_ids, vpc_security_group_ids=[sg.id],
+            db_instance_type=args.get("instance_type", DEFAULT_INFLUX_INSTANCE_TYPE),
+            allocated_storage=args.get("allocated_storage_gib", DEFAULT_INFLUX_STORAGE_GIB),
+            db_storage_type=INFLUX_STORAGE_TYPE,
+            deployment_type="WITH_MULTIAZ_STANDBY" if multi_az else "SINGLE_AZ",
+            username=args.get("username", DEFAULT_INFLUX_USERNAME), password=password.result,
+            organization=args.get("organization", DEFAULT_INFLUX_ORGANIZATION),
+            bucket=args.get("bucket", DEFAULT_INFLUX_BUCKET),
+            port=INFLUX_PORT, publicly_accessible=False, network_type="IPV4",
+            vpc_subnet_ids=list(args["subnet_ids"]),
+            vpc_security_group_ids=[self._ingress.group_id],
             log_delivery_configuration=aws.timestreaminfluxdb.DbInstanceLogDeliveryConfigurationArgs(
                 s3_configuration=aws.timestreaminfluxdb.
                 DbInstanceLogDeliveryConfigurationS3ConfigurationArgs(
-                    bucket_name=self.log_bucket.id, enabled=True)),
-            tags=tags, opts=stateful_options(self, protect))
-        self.endpoint = self.instance.endpoint
-        self.register_outputs({"endpoint": self.endpoint, "secretArn": self.secret.arn})
+                    bucket_name=log_bucket.id, enabled=True)),
+            tags=self._tags,
+            # Log delivery starts with the instance: the bucket must admit and encrypt first.
+            opts=lifecycle_options(self, lifecycle, depends_on=log_bucket_ready))
+        self.arn = self._instance.arn
+        self.endpoint = self._instance.endpoint
+        self.security_group_id = self._ingress.group_id
+        self.credentials_secret_arn = self._instance.influx_auth_parameters_secret_arn.apply(
+            functools.partial(_created_secret, physical))
+        self.log_bucket_name = log_bucket.id
+        self.kms_key_arn = pulumi.Output.from_input(self._key_arn)
+        self.register_outputs({"arn": self.arn, "endpoint": self.endpoint,
+                               "securityGroupId": self.security_group_id,
+                               "credentialsSecretArn": self.credentials_secret_arn,
+                               "logBucketName": self.log_bucket_name,
+                               "kmsKeyArn": self.kms_key_arn})
 
-    def _grant(self, role: aws.iam.Role, verb: str) -> aws.iam.RolePolicy:
-        return attach_grant(self, f"{self._store_name}-{verb}-{role.pulumi_resource_name}", role, [
-            statement(SECRET_READ, [self.secret.arn], sid="ReadCredentials"),
-            self._key.decrypt_statement(),
-        ])
+    def allow_from(self, name: str, security_group_id: pulumi.Input[str],
+                   description: str = "") -> aws.vpc.SecurityGroupIngressRule:
+        """Admit clients in `security_group_id` on 8086 (rule `<store>-allow-<name>`)."""
+        return self._ingress.allow_from(name, security_group_id, description)
 
-    def grant_read(self, role: aws.iam.Role) -> aws.iam.RolePolicy:
-        """Read the credentials secret (and decrypt it with the owner's key)."""
-        return self._grant(role, "read")
+    def read_grants(self) -> list[Grant]:
+        """Read the credentials secret. No key statement: the service's secret is not under
+        the component's key (which only protects the engine logs, not granted here), and the
+        key that does protect it is AWS's, usable by the account's principals through
+        Secrets Manager. The secret's name is the service's: bounded by the generic ARN size."""
+        return [grant([statement(SECRET_READ, [self.credentials_secret_arn],
+                                 sid="ReadCredentials")], output_chars=ARN_CHARS)]
 
-    def grant_write(self, role: aws.iam.Role) -> aws.iam.RolePolicy:
+    def write_grants(self) -> list[Grant]:
         """InfluxDB authorises writes by its own credentials: the same secret as reads."""
-        return self._grant(role, "write")
+        return self.read_grants()
+
+    def grant_read(self, role: aws.iam.Role) -> list[aws.iam.Policy]:
+        """`read_grants` attached to `role` as managed policies."""
+        return attach_store_grants(self, self._name, "read", role, self.read_grants(),
+                                   self._tags)
+
+    def grant_write(self, role: aws.iam.Role) -> list[aws.iam.Policy]:
+        """`write_grants` attached to `role` as managed policies."""
+        return attach_store_grants(self, self._name, "write", role, self.write_grants(),
+                                   self._tags)
 
     def metrics(self) -> list[Metric]:
-        dims: dict[str, pulumi.Input[str]] = {"DbInstanceName": self.instance.name}
-        return [Metric(INFLUX_NAMESPACE, n, dims, label=f"{self._store_name} {n}")
-                for n in ("CPUUtilization", "MemoryUtilization", "DiskUtilization")]
+        return influx_metrics(self._instance.name, self._name)
 
-    def alarm_specs(self, thresholds: AlarmThresholds) -> list[AlarmSpec]:
-        cpu, memory, disk = self.metrics()
-        disk_limit = 100.0 - thresholds.storage_free_percent
-        return [
-            AlarmSpec("cpu", cpu, "GreaterThanThreshold", float(thresholds.cpu_percent),
-                      f"InfluxDB CPU above {thresholds.cpu_percent}% (the platform's CPU alarm "
-                      "percentage) for 15 minutes: writes queue and queries slow down; move to "
-                      "a larger instance type."),
-            AlarmSpec("memory", memory, "GreaterThanThreshold", INFLUX_MEMORY_ALARM_PERCENT,
-                      f"InfluxDB memory above {INFLUX_MEMORY_ALARM_PERCENT:g}%: its index and "
-                      "caches live in memory and the process is close to being OOM-killed."),
-            AlarmSpec("disk", disk, "GreaterThanThreshold", disk_limit,
-                      f"InfluxDB disk above {disk_limit:g}% (less than "
-                      f"{thresholds.storage_free_percent}% free, the platform's storage alarm): "
-                      "storage does not grow by itself and writes fail when it is full; raise "
-                      "allocated storage or shorten bucket retention."),
-        ]
+    def alarm_specs(self, thresholds: AlarmThresholds | None = None) -> list[AlarmSpec]:
+        return influx_alarms(self.metrics(), thresholds or AlarmThresholds())
 
     def catalog_entry(self) -> dict[str, pulumi.Input[Any]]:
-        return {"kind": self.kind, "name": self._store_name, "engine": "influxdb",
-                "arn": self.instance.arn, "secret": self.secret.arn, "key": self._key.arn,
-                "logBucket": self.log_bucket.arn}
+        return {"kind": self.kind, "name": self._name, "engine": "influxdb",
+                "arn": self._instance.arn, "secret": self.credentials_secret_arn,
+                "key": self._key_arn, "logBucket": self.log_bucket_name}
 
 
 class TableRetentionArgs(TypedDict):
+    """How long a LiveAnalytics table keeps records."""
+
     memory_retention_hours: int
     """How long records stay in the memory store (fast queries, late-arrival writes)."""
     magnetic_retention_days: int
@@ -196,44 +259,69 @@ class TableRetentionArgs(TypedDict):
 
 
 class LiveAnalyticsDatabaseArgs(TypedDict):
+    """Inputs of a LiveAnalyticsDatabase."""
+
     database_name: str
-    """Physical database name, unique in the account and region, e.g. `dev-analytics`."""
-    key: EncryptionKey
-    """The owner's key: the database and its rejected-records bucket."""
-    tags: Mapping[str, str]
-    """The five ownership tags."""
+    """Physical database name, unique in the account and region, e.g. `dev-analytics`; also
+    the prefix of the rejected-records bucket."""
     tables: Mapping[str, TableRetentionArgs]
     """Tables by name, with their retention."""
-    protect: NotRequired[bool]
-    """Pulumi protect + retain on delete for the database, tables and bucket. Default: off."""
+    kms_key_arn: NotRequired[pulumi.Input[str]]
+    """Key of the database and its rejected-records bucket. Default: an own EncryptionKey
+    `<name>-key` (callers through `timestream` and `s3`)."""
+    tags: NotRequired[Mapping[str, str]]
+    """Tags of every resource. Default: none."""
+    lifecycle: NotRequired[LifecycleArgs]
+    """Protection of the database, its tables and buckets. Default: see LifecycleArgs."""
+    server_access_logging: NotRequired[bool]
+    """S3 server access logs of the rejected-records bucket (FSBP S3.9), kept in a dedicated
+    SSE-S3 bucket. Default: on."""
 
 
 class LiveAnalyticsDatabase(pulumi.ComponentResource):
-    """A Timestream for LiveAnalytics database and its tables, encrypted with the owner's key."""
+    """A Timestream for LiveAnalytics database and its tables, encrypted with the owner's key.
+    Closed to new customers since 2025-06-20: see LIVE_ANALYTICS_NOTICE."""
 
+    KMS_CALLER_SERVICES = ("timestream", "s3")
+    """Timestream (the database) and S3 (the rejected-records bucket) use the key as their
+    caller."""
     kind = "timeseries"
-    ports: tuple[int, ...] = ()  # AWS API only
-    database: aws.timestreamwrite.Database
-    tables: dict[str, aws.timestreamwrite.Table]
-    rejected_bucket: aws.s3.Bucket
+    ports = ()  # AWS API only
+
+    arn: pulumi.Output[str]
+    """The database ARN."""
+    database_name: pulumi.Output[str]
+    """The database name."""
+    rejected_bucket_name: pulumi.Output[str]
+    """Bucket receiving the magnetic store's rejected-record reports."""
+    kms_key_arn: pulumi.Output[str]
+    """The key of the database."""
 
     def __init__(self, name: str, args: LiveAnalyticsDatabaseArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("strata:index:LiveAnalyticsDatabase", name, None, opts)
-        self._store_name = name
-        tags = require_tags(args["tags"], name)
-        self._key: EncryptionKey = args["key"]
-        protect = args.get("protect", False)
+        args = _args.validate("LiveAnalyticsDatabase", name, args, LiveAnalyticsDatabaseArgs)
+        self._name, self._args = name, args
+        self._tags = dict(args.get("tags", {}))
+        lifecycle: LifecycleArgs = args.get("lifecycle", {})
         physical = args["database_name"]
-        self.database = aws.timestreamwrite.Database(
-            f"{name}-database", database_name=physical, kms_key_id=self._key.arn, tags=tags,
-            opts=stateful_options(self, protect))
-        self.rejected_bucket = encrypted_bucket(
-            self, f"{name}-rejected", f"{physical}-rejected", self._key, tags, protect)
-        self.tables = {}
+        check_names("LiveAnalyticsDatabase", name,
+                    live_analytics_physical_names(physical, list(args["tables"])))
+        pulumi.log.warn(f"{name}: {LIVE_ANALYTICS_NOTICE}", resource=self)
+        self._key_arn = store_key(self, name, args, description=f"Timestream {physical}",
+                                  caller_services=self.KMS_CALLER_SERVICES)
+        keep = lifecycle_options(self, lifecycle)
+        self._database = aws.timestreamwrite.Database(
+            f"{name}-database", database_name=physical, kms_key_id=self._key_arn,
+            tags=self._tags, opts=keep)
+        rejected, _ = encrypted_bucket(
+            self, f"{name}-rejected", f"{physical}-rejected", kms_key_arn=self._key_arn,
+            tags=self._tags, lifecycle=lifecycle,
+            access_logs=args.get("server_access_logging", True))
+        self._tables: dict[str, aws.timestreamwrite.Table] = {}
         for table, retention in args["tables"].items():
-            self.tables[table] = aws.timestreamwrite.Table(
-                f"{name}-{table}", database_name=self.database.database_name, table_name=table,
+            self._tables[table] = aws.timestreamwrite.Table(
+                f"{name}-{table}", database_name=self._database.database_name, table_name=table,
                 retention_properties=aws.timestreamwrite.TableRetentionPropertiesArgs(
                     memory_store_retention_period_in_hours=retention["memory_retention_hours"],
                     magnetic_store_retention_period_in_days=retention["magnetic_retention_days"]),
@@ -244,78 +332,81 @@ class LiveAnalyticsDatabase(pulumi.ComponentResource):
                     TableMagneticStoreWritePropertiesMagneticStoreRejectedDataLocationArgs(
                         s3_configuration=aws.timestreamwrite.
                         TableMagneticStoreWritePropertiesMagneticStoreRejectedDataLocationS3ConfigurationArgs(
-                            bucket_name=self.rejected_bucket.id, encryption_option="SSE_KMS",
-                            kms_key_id=self._key.arn, object_key_prefix=f"{table}/"))),
-                tags=tags, opts=stateful_options(self, protect))
-        self.register_outputs({"arn": self.database.arn})
+                            bucket_name=rejected.id, encryption_option="SSE_KMS",
+                            kms_key_id=self._key_arn, object_key_prefix=f"{table}/"))),
+                tags=self._tags, opts=keep)
+        self.arn = self._database.arn
+        self.database_name = self._database.database_name
+        self.rejected_bucket_name = rejected.id
+        self.kms_key_arn = pulumi.Output.from_input(self._key_arn)
+        self.register_outputs({"arn": self.arn, "databaseName": self.database_name,
+                               "rejectedBucketName": self.rejected_bucket_name,
+                               "kmsKeyArn": self.kms_key_arn})
 
-    def _grant(self, role: aws.iam.Role, verb: str, actions: tuple[str, ...],
-               key_statement: dict[str, Any]) -> aws.iam.RolePolicy:
-        return attach_grant(self, f"{self._store_name}-{verb}-{role.pulumi_resource_name}", role, [
-            statement(actions, [t.arn for t in self.tables.values()], sid=f"{verb.title()}Tables"),
+    def _grants(self, verb: str, actions: tuple[str, ...],
+                key_actions: tuple[str, ...]) -> list[Grant]:
+        longest = max([len(t) for t in self._tables] or [0])
+        bound = max(arn_max_chars("timestream", len("database//table/")
+                                  + len(self._args["database_name"]) + longest),
+                    KMS_KEY_ARN_MAX_CHARS)
+        return [grant([
+            statement(actions, [t.arn for t in self._tables.values()],
+                      sid=f"{verb.title()}Tables"),
             # Endpoint discovery is not a data action and AWS accepts only Resource "*" for it.
             statement(TIMESTREAM_DESCRIBE_ENDPOINTS, ["*"], sid="DiscoverEndpoints"),
-            key_statement,
-        ])
+            statement(key_actions, [self._key_arn], sid="Key"),
+        ], output_chars=bound)]
 
-    def grant_read(self, role: aws.iam.Role) -> aws.iam.RolePolicy:
-        """Query this database's tables; decrypt with the owner's key."""
-        return self._grant(role, "read", TIMESTREAM_READ, self._key.decrypt_statement())
+    def read_grants(self) -> list[Grant]:
+        """Query this database's tables; decrypt with the key."""
+        return self._grants("read", TIMESTREAM_READ, KMS_DECRYPT)
 
-    def grant_write(self, role: aws.iam.Role) -> aws.iam.RolePolicy:
-        """Write records to this database's tables; encrypt/decrypt with the owner's key."""
-        return self._grant(role, "write", TIMESTREAM_WRITE,
-                           self._key.encrypt_decrypt_statement())
+    def write_grants(self) -> list[Grant]:
+        """Write records to this database's tables; encrypt and decrypt with the key."""
+        return self._grants("write", TIMESTREAM_WRITE, KMS_ENCRYPT_DECRYPT)
+
+    def grant_read(self, role: aws.iam.Role) -> list[aws.iam.Policy]:
+        """`read_grants` attached to `role` as managed policies."""
+        return attach_store_grants(self, self._name, "read", role, self.read_grants(),
+                                   self._tags)
+
+    def grant_write(self, role: aws.iam.Role) -> list[aws.iam.Policy]:
+        """`write_grants` attached to `role` as managed policies."""
+        return attach_store_grants(self, self._name, "write", role, self.write_grants(),
+                                   self._tags)
 
     def metrics(self) -> list[Metric]:
-        """Account-wide UserErrors/SystemErrors per operation, and per table the WriteRecords
-        latency and records the magnetic store rejected (these carry the table's dimensions)."""
-        out = [Metric(TIMESTREAM_NAMESPACE, n, {"Operation": op}, "Sum",
-                      label=f"{op} {n}")
-               for op in TIMESTREAM_OPERATIONS for n in ("UserErrors", "SystemErrors")]
-        for table_name, table in self.tables.items():
-            dims: dict[str, pulumi.Input[str]] = {"DatabaseName": self.database.database_name,
-                                                  "TableName": table.table_name}
-            out.append(Metric(TIMESTREAM_NAMESPACE, "SuccessfulRequestLatency",
-                              {**dims, "Operation": "WriteRecords"},
-                              label=f"{table_name} write latency"))
-            out.append(Metric(TIMESTREAM_NAMESPACE, "MagneticStoreRejectedRecordCount", dims,
-                              "Sum", label=f"{table_name} rejected records"))
-        return out
+        return live_metrics(self._database.database_name,
+                            {table: t.table_name for table, t in self._tables.items()})
 
-    def alarm_specs(self, thresholds: AlarmThresholds) -> list[AlarmSpec]:
-        specs: list[AlarmSpec] = []
-        for metric in self.metrics():
-            op = str(metric.dimensions.get("Operation", ""))
-            table = metric.label.split(" ")[0]
-            if metric.name == "SystemErrors":
-                specs.append(AlarmSpec(
-                    f"{op.lower()}-system-errors", metric, "GreaterThanThreshold", 0.0,
-                    f"Timestream returned server errors for {op} in three periods: an AWS-side "
-                    "fault; writers retry but may be dropping data. Account-wide: the metric "
-                    "has only the Operation dimension.", treat_missing_data="notBreaching"))
-            elif metric.name == "UserErrors":
-                specs.append(AlarmSpec(
-                    f"{op.lower()}-user-errors", metric, "GreaterThanThreshold",
-                    USER_ERRORS_PER_PERIOD,
-                    f"More than {USER_ERRORS_PER_PERIOD:g} rejected {op} requests per 5 minutes: "
-                    "a client sends invalid records (timestamps outside retention, schema "
-                    "conflicts) or lacks permission. Account-wide.",
-                    treat_missing_data="notBreaching"))
-            elif metric.name == "SuccessfulRequestLatency":
-                specs.append(AlarmSpec(
-                    f"{table}-write-latency", metric, "GreaterThanThreshold", WRITE_LATENCY_MS,
-                    f"WriteRecords to {table} averages over {WRITE_LATENCY_MS:g} ms (normally "
-                    "tens of ms): writers back up and ingestion lags."))
-            else:
-                specs.append(AlarmSpec(
-                    f"{table}-rejected-records", metric, "GreaterThanThreshold", 0.0,
-                    f"The magnetic store rejected records for {table}: they are not queryable; "
-                    "the report is in the rejected-records bucket.",
-                    treat_missing_data="notBreaching"))
-        return specs
+    def alarm_specs(self, thresholds: AlarmThresholds | None = None) -> list[AlarmSpec]:
+        del thresholds  # LiveAnalytics thresholds are absolute (errors, latency, rejections)
+        return live_alarms(self.metrics())
 
     def catalog_entry(self) -> dict[str, pulumi.Input[Any]]:
-        return {"kind": self.kind, "name": self._store_name, "engine": "liveanalytics",
-                "arn": self.database.arn, "tables": sorted(self.tables), "key": self._key.arn,
-                "rejectedRecordsBucket": self.rejected_bucket.arn}
+        return {"kind": self.kind, "name": self._name, "engine": "liveanalytics",
+                "arn": self._database.arn, "tables": sorted(self._tables), "key": self._key_arn,
+                "rejectedRecordsBucket": self.rejected_bucket_name}
+
+
+def _created_secret(instance_name: str, arn: str | None) -> str:
+    """AWS fills `influxAuthParametersSecretArn` once the instance is available, which the
+    provider waits for on create; an empty value would otherwise surface as an IAM error."""
+    if not arn:
+        raise ValueError(f"InfluxDB {instance_name} reports no influxAuthParametersSecretArn: "
+                         "its credentials secret is not known yet")
+    return arn
+
+
+def influx_physical_names(instance_name: str) -> list[tuple[str, str]]:
+    """The physical names an InfluxDbInstance creates, as (kind, name); pure."""
+    return [("influxdb-instance", instance_name), ("security-group", instance_name),
+            ("s3-bucket-prefix", bucket_prefix(f"{instance_name}-logs"))]
+
+
+def live_analytics_physical_names(database_name: str,
+                                  tables: Sequence[str] = ()) -> list[tuple[str, str]]:
+    """The physical names a LiveAnalyticsDatabase creates, as (kind, name); pure."""
+    return [("timestream-database", database_name),
+            *(("timestream-table", table) for table in tables),
+            ("s3-bucket-prefix", bucket_prefix(f"{database_name}-rejected"))]

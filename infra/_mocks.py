@@ -64,8 +64,11 @@ EXTRA_OUTPUTS: dict[str, dict[str, Any]] = {
         "masterUserSecrets": [{"secretArn": f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT_ID}:"
                                             "secret:rds!db-mock", "secretStatus": "active"}],
     },
-    "aws:timestreaminfluxdb/dbInstance:DbInstance": {"endpoint": "mock.influxdb.amazonaws.com",
-                                                     "port": 8086},
+    "aws:timestreaminfluxdb/dbInstance:DbInstance": {
+        "endpoint": "mock.influxdb.amazonaws.com", "port": 8086,
+        # The secret the service creates with the initial credentials (grants point at it).
+        "influxAuthParametersSecretArn": f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT_ID}:secret:"
+                                         "READONLY-InfluxDB-auth-parameters-mock-AbCdEf"},
 }
 
 

@@ -21,6 +21,7 @@ __all__ = ["grants_of", "summary"]
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+MANAGED_POLICY = "aws:iam/policy:Policy"
 ALIAS = "aws:kms/alias:Alias"
 
 # pulumi-aws module -> IAM service prefixes of the actions on its resources, where they differ
@@ -97,6 +98,13 @@ def grants_of(index: ManifestIndex, role: Mapping[str, Any]) -> dict[str, set[st
                        index.deps(holder, "policy"), holder["name"])
         elif holder["type"] == ATTACHMENT and any(d["urn"] == role["urn"]
                                                   for d in index.deps(holder, "role")):
+            # A customer-managed policy the program creates carries its document: read it.
+            created = [p for p in index.deps(holder, "policyArn") if p["type"] == MANAGED_POLICY]
+            for policy in created:
+                _attribute(out, statements(policy["inputs"].get("policy")),
+                           index.deps(policy, "policy"), policy["name"])
+            if created:
+                continue
             arn = str(holder["inputs"].get("policyArn", "?"))
             owner = "AWS managed" if arn.startswith("arn:aws:iam::aws:") else "managed"
             out.setdefault(f"policy {arn.rsplit('/', 1)[-1]} ({owner})", set()).add(

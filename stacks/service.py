@@ -17,10 +17,13 @@ import pulumi_aws as aws
 from components._perms import Grant
 from components._store import AlarmThresholds, DataStore
 from components._tags import ownership_tags
+from components.dynamodb import KeyValueTable
 from components.iam import attach_grants
 from components.kafka import Topic
 from components.kms import EncryptionKey
 from components.network import Network
+from components.postgres import PostgresShardSet
+from components.timeseries import InfluxDbInstance, LiveAnalyticsDatabase
 from stacks._context import ServiceContext, is_protected
 from stacks._stores import build_stores
 from stacks.catalog import Environment, MonitoringSpec, Service
@@ -120,20 +123,27 @@ def _pod_identity_trust() -> str:
 
 
 def _caller_services(service: Service) -> list[str]:
-    """Services that use the owner's key on their caller's behalf (kms:ViaService)."""
+    """Services that use the owner's key on their caller's behalf (kms:ViaService): the ones
+    each of the service's stores declares."""
     services: set[str] = set()
-    if service.postgres is not None:
-        services |= {"rds", "secretsmanager"}  # storage; the managed master secret
-    if service.keyvalue:
-        services.add("dynamodb")
-    if service.timeseries is not None:
-        services |= ({"secretsmanager", "s3"} if service.timeseries.engine == "influxdb"
-                     else {"timestream", "s3"})
+    for store in _store_classes(service):
+        services |= set(store.KMS_CALLER_SERVICES)
     return sorted(services)
 
 
 def _service_principals(service: Service) -> list[str]:
     """AWS services that use the owner's key as themselves (InfluxDB writing its log bucket)."""
-    if service.timeseries is not None and service.timeseries.engine == "influxdb":
-        return ["timestream-influxdb.amazonaws.com"]
-    return []
+    return sorted({p for store in _store_classes(service)
+                   for p in getattr(store, "KMS_SERVICE_PRINCIPALS", ())})
+
+
+def _store_classes(service: Service) -> list[Any]:
+    classes: list[Any] = []
+    if service.postgres is not None:
+        classes.append(PostgresShardSet)
+    if service.keyvalue:
+        classes.append(KeyValueTable)
+    if service.timeseries is not None:
+        classes.append(InfluxDbInstance if service.timeseries.engine == "influxdb"
+                       else LiveAnalyticsDatabase)
+    return classes

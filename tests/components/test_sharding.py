@@ -1,10 +1,16 @@
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 import pytest
 
-from components.sharding import region_assignment, shard_for_tenant
+from components.sharding import (
+    load_shard_map,
+    region_assignment,
+    shard_for_tenant,
+    writer_for_tenant,
+)
 
 TENANTS = [f"tenant-{i}" for i in range(10_000)]
 
@@ -45,3 +51,26 @@ def test_single_shard_takes_everyone_and_zero_is_refused():
 def test_regions_spread_round_robin_in_declared_order():
     assert region_assignment(["eu", "us", "apac"], 2) == {0: ["eu", "apac"], 1: ["us"]}
     assert region_assignment(["eu"], 3) == {0: ["eu"], 1: [], 2: []}
+
+
+def _map(version, count, **extra):
+    return {"version": version, "engine": "rds", "database": "app",
+            "partitioning": {"by": "tenant", "shards": count}, **extra}
+
+
+def test_shard_map_reader_follows_pages_and_checks_every_shard_is_there():
+    entries = [{"index": i, "writerEndpoint": f"w{i}", "port": 5432} for i in range(3)]
+    parameters = {"/m": json.dumps(_map(2, 3, pages=["/m-page-0", "/m-page-1"])),
+                  "/m-page-0": json.dumps({"shards": entries[:2]}),
+                  "/m-page-1": json.dumps({"shards": entries[2:]})}
+    shard_map = load_shard_map(parameters.__getitem__, "/m")
+    assert shard_map["shards"] == entries and "pages" not in shard_map
+    assert writer_for_tenant(shard_map, "acme") == f"w{shard_for_tenant('acme', 3)}"
+    parameters["/m-page-1"] = json.dumps({"shards": []})
+    with pytest.raises(ValueError, match="expected shards 0-2"):
+        load_shard_map(parameters.__getitem__, "/m")
+
+
+def test_shard_map_reader_refuses_an_unknown_format():
+    with pytest.raises(ValueError, match="unknown format version 9"):
+        load_shard_map(lambda _: json.dumps(_map(9, 1, shards=[])), "/m")

@@ -12,6 +12,7 @@ import pytest
 from infra.check import PackSession, pack_session
 from infra.synth import synthesize
 from policies._catalog import all_controls
+from tests.conftest import role_policies
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -79,9 +80,8 @@ def test_rejects_a_role_granted_another_services_table(prod, session):
     foreign_table = next(r for r in manifest["resources"]
                          if r["type"] == "aws:dynamodb/table:Table"
                          and r["inputs"]["tags"]["service"] != "payments")
-    grant = next(r for r in manifest["resources"]
-                 if r["type"] == "aws:iam/rolePolicy:RolePolicy"
-                 and r["inputs"]["role"] == "strata-prod-payments")
+    grant = next(policy for role, policy in role_policies(manifest)
+                 if role == "strata-prod-payments")
     grant["propertyDependencies"].setdefault("policy", []).append(foreign_table["urn"])
     blocking = _blocking_policies(session, manifest)
     assert grant["urn"] in blocking.get("strata-no-shared-stores", set()), blocking
@@ -121,7 +121,6 @@ NO_RESOURCE_CONTROL = {
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration":
         "judged with its bucket",
     "aws:s3/bucketVersioning:BucketVersioning": "judged with its bucket",
-    "aws:secretsmanager/secretVersion:SecretVersion": "value only; the secret is judged",
     "aws:sns/topicSubscription:TopicSubscription": "endpoint only",
     "aws:timestreamwrite/table:Table": "open gap: encrypted through its database's key",
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "egress; ingress is judged",

@@ -24,7 +24,7 @@ from infra.diff import DiffReport, diff_manifests
 from infra.synth import synthesize
 from tests.conftest import ROOT, synthesized
 
-WIDENED = "payments-payment-intents-read-payments-role"
+WIDENED = "payments-payment-intents-read-payments-role-own-0"
 ADDED_ACTION = "dynamodb:PartiQLSelect"
 SHARD = "orders-postgres-shard-7"
 LEDGER = {"owner": "team-finance", "classification": "confidential",
@@ -35,8 +35,8 @@ LEDGER = {"owner": "team-finance", "classification": "confidential",
 # Resources that change because of the three edits, and why; anything else is a false report.
 CONSEQUENCES = {
     WIDENED: "the widened grant itself",
-    "orders-postgres-read-orders-role": "the orders grants list every shard",
-    "orders-postgres-write-orders-role": "the orders grants list every shard",
+    "orders-postgres-read-orders-role-own-0": "the orders grants list every shard",
+    "orders-postgres-write-orders-role-own-0": "the orders grants list every shard",
     "orders-postgres-shard-map": "the published shard map lists every shard",
     "monitoring-dashboard": "the dashboard shows every shard and every service",
     "monitoring-rules": "consumer-lag recording rules cover the ledger's consumer group",
@@ -51,7 +51,8 @@ def _after() -> dict[str, Any]:
     services["orders"]["postgres"]["shards"] = 7
     services["ledger"] = LEDGER
     manifest = synthesize("prod", ROOT, overrides={"strata:services": json.dumps(services)})
-    (grant,) = [r for r in manifest["resources"] if r["name"] == WIDENED]
+    (grant,) = [r for r in manifest["resources"]
+                if r["name"] == WIDENED and r["type"] == "aws:iam/policy:Policy"]
     document = json.loads(grant["inputs"]["policy"])
     assert ADDED_ACTION not in document["Statement"][0]["Action"]
     document["Statement"][0]["Action"].append(ADDED_ACTION)

@@ -57,12 +57,16 @@ def _stubbed_account(needs: StackNeeds) -> dict[str, Any]:
         rds_stub.add_response("describe_db_engine_versions", {"DBEngineVersions": [
             {"Engine": engine, "EngineVersion": v} for v in ("16.6", "16.8")]},
             {"Engine": engine})
-    for engine, cls in (("aurora-postgresql", "db.serverless"), ("postgres", "db.t4g.micro")):
+    # One question per engine, version and class the stack uses, in the order the check asks;
+    # the version filter only when the stack names one (Aurora instances follow their cluster).
+    for engine, version, cls in sorted({(d.engine, d.version, d.instance_class)
+                                        for d in needs.databases if d.instance_class}):
         rds_stub.add_response("describe_orderable_db_instance_options", {
             "OrderableDBInstanceOptions": [{
                 "Engine": engine, "EngineVersion": "16.6", "DBInstanceClass": cls,
                 "AvailabilityZones": [{"Name": "eu-west-1a"}, {"Name": "eu-west-1b"}]}]},
-            {"Engine": engine, "DBInstanceClass": cls, "Vpc": True, "EngineVersion": "16.6"})
+            {"Engine": engine, "DBInstanceClass": cls, "Vpc": True,
+             **({"EngineVersion": version} if version else {})})
     rds_stub.add_response("describe_db_clusters", {"DBClusters": []})
     rds_stub.add_response("describe_db_instances", {"DBInstances": []})
     kafka, kafka_stub = stubbed("kafka")
@@ -92,12 +96,12 @@ def test_ready_account_exits_0_with_warnings_only(fresh) -> None:  # type: ignor
     assert blockers == []
     assert report.exit_code == 0
     warned = {f.check for f in report.findings if f.severity is Severity.WARNING}
-    # What cannot be checked, and the exact-minor RDS pin, are warnings, never silent passes.
-    assert warned == {"rds-engine-versions", "msk-broker-types", "influxdb-instance-types"}
+    # What cannot be checked is a warning, never a silent pass; the databases pin major versions.
+    assert warned == {"msk-broker-types", "influxdb-instance-types"}
     checked = {f.check for f in report.findings if f.severity is Severity.OK}
     assert {"caller-identity", "availability-zones", "eks-kubernetes-version",
             "eks-addon-versions", "node-instance-types", "eks-endpoint-reachability",
-            "rds-instance-classes", "msk-kafka-versions", "msk-placement",
+            "rds-engine-versions", "rds-instance-classes", "msk-kafka-versions", "msk-placement",
             "timestream-liveanalytics", "grafana-identity-center", "service-quotas"} <= checked
     assert sum(f.check == "service-quotas" for f in report.findings) == len(QUOTAS)
 
@@ -134,7 +138,7 @@ def test_run_preflight_prints_the_table_and_returns_the_exit_code(fresh, capsys)
     out = capsys.readouterr().out
     assert code == 0, out
     assert out.startswith("strata preflight dev: account 123456789012")
-    assert "summary: 0 blocker(s), 4 warning(s)" in out and out.rstrip().endswith("ready (exit 0)")
+    assert "summary: 0 blocker(s), 2 warning(s)" in out and out.rstrip().endswith("ready (exit 0)")
 
 
 def _with_public_endpoint(manifest: dict[str, Any], cidrs: list[str]) -> dict[str, Any]:
