@@ -245,10 +245,12 @@ def lag_metric(cluster_name: pulumi.Input[str], group: ConsumerGroup) -> Metric:
 
 
 def kafka_alarm_specs(cluster_name: pulumi.Input[str], broker_count: int) -> list[AnySpec]:
-    """Broker health alarms of a provisioned cluster (MSK Serverless publishes no broker
-    metrics: alarm its consumer groups only). Pass the cluster's name as an Output of the
-    cluster so every alarm depends on it."""
+    """Broker health alarms of a provisioned cluster; none for `broker_count` 0 (MSK Serverless
+    publishes no broker metrics: alarm its consumer groups only). Pass the cluster's name as an
+    Output of the cluster so every alarm depends on it."""
     specs: list[AnySpec] = []
+    if broker_count < 1:
+        return specs
     brokers = range(1, broker_count + 1)  # MSK numbers brokers from 1
 
     def broker(threshold: Threshold, metric: str, b: int) -> Metric:

@@ -58,6 +58,10 @@ def test_broker_alarms_use_the_table():
     _assert_follows(controller, ACTIVE_CONTROLLER)
 
 
+def test_serverless_has_no_broker_alarms():
+    assert kafka_alarm_specs("c", 0) == []
+
+
 def test_consumer_lag_uses_the_groups_threshold_or_the_default():
     own = consumer_lag_alarm_spec("c", {"service": "s", "topic": "o.e", "group": "g",
                                         "max_lag_messages": 42})
