@@ -236,3 +236,15 @@ def test_provider_host_infers_the_schema():
     assert set(alarms.outputs) == {"topicArn"}
     assert {"ComparisonOperator", "MissingData", "AlarmArgs", "MetricArgs",
             "MetricQueryArgs"} <= set(result["type_definitions"])
+
+
+def test_prods_configured_endpoint_appears_nowhere_in_its_manifest():
+    import yaml
+
+    from tests.conftest import ROOT, synthesized
+
+    config = yaml.safe_load((ROOT / "Pulumi.prod.yaml").read_text())["config"]
+    (url,) = config["strata:monitoring"]["alarmHttpsEndpoints"]
+    manifest = json.dumps(synthesized("prod"))
+    assert url not in manifest
+    assert "pagerduty" not in manifest  # not even its host

@@ -148,13 +148,15 @@ def test_own_key_admits_amp_and_grafana_callers_and_the_lifecycle_holds(mocked):
     assert by_sid["CloudWatchLogs"]["Condition"]["ArnLike"][
         "kms:EncryptionContext:aws:logs:arn"] == [
         "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/prometheus/test-obs"]
-    stateful = [key, registered.one("aws:amp/workspace:Workspace"),
-                registered.named("monitoring-amp-logs"),
-                registered.one("aws:grafana/workspace:Workspace")]
-    for resource in stateful:
+    own = "arn:aws:kms:eu-west-1:123456789012:key/monitoring-key-key"
+    encrypted = {"monitoring-amp": "kmsKeyArn", "monitoring-amp-logs": "kmsKeyId",
+                 "monitoring-grafana": "kmsKeyId"}
+    for name, field in encrypted.items():
+        resource = registered.named(name)
+        assert resource["inputs"][field] == own, name
+        assert key["urn"] in resource["propertyDependencies"][field], name
+    for resource in [key, *(registered.named(name) for name in encrypted)]:
         assert resource["protect"] and resource["retainOnDelete"], resource["name"]
-        assert resource["name"] == "monitoring-key-key" or key["urn"] in json.dumps(
-            resource["propertyDependencies"]), resource["name"]
     assert not registered.named("monitoring-rules")["protect"]
     assert KMS_CALLER_SERVICES == ("aps", "grafana")
 
