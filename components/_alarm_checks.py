@@ -26,6 +26,8 @@ _TOPIC_ONLY = ("emails", "https_endpoints", "kms_key_arn", "lifecycle",
 
 
 def topic_problems(args: Mapping[str, Any]) -> list[str]:
+    """A topic created (`topic_name`) or given (`topic_arn`), and what only a created one
+    takes; duplicate or non-HTTPS subscriptions (the URL itself is never echoed in full)."""
     if ("topic_name" in args) == ("topic_arn" in args):
         return ["give exactly one of topic_name (create a topic) and topic_arn (notify an "
                 "existing one)"]
@@ -44,6 +46,8 @@ def topic_problems(args: Mapping[str, Any]) -> list[str]:
 
 
 def alarm_problems(alarm: Mapping[str, Any]) -> list[str]:
+    """What PutMetricAlarm would refuse: a bad name, neither or both of metric and expression,
+    query ids it cannot parse, periods it does not offer, more datapoints than periods."""
     where = f"alarm {alarm['name']!r}"
     problems = [f"{where}: {p}" for p in [name_problem("alarm", alarm["name"])] if p]
     if ("metric" in alarm) == ("expression" in alarm):

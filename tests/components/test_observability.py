@@ -279,3 +279,16 @@ def test_provider_host_infers_the_schema():
             "eksScraperRoleArn", "dashboardName"} <= set(definition.outputs)
     assert {"GrafanaAuth", "ConsumerGroup", "KafkaSourceArgs", "EksSourceArgs",
             "DashboardRowArgs"} <= set(result["type_definitions"])
+
+
+def test_every_taggable_child_carries_the_tags(registered):
+    children = [r for r in registered.records if r["custom"]
+                and r["parent"].endswith("strata:index:Observability::monitoring")]
+    assert len(children) > 10
+    for record in children:
+        if "tags" in record["inputs"]:
+            assert record["inputs"]["tags"]["service"] == "platform", record["name"]
+            assert record["inputs"]["tags"]["environment"] == "test", record["name"]
+    untagged = {r["type"] for r in children if "tags" not in r["inputs"]}
+    assert untagged == {"aws:amp/alertManagerDefinition:AlertManagerDefinition",
+                        "aws:cloudwatch/dashboard:Dashboard", "aws:iam/rolePolicy:RolePolicy"}
