@@ -10,13 +10,14 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
+    "Alarms": "alarms", "AlarmsArgs": "alarms",
     "EksCluster": "eks", "EksClusterArgs": "eks", "NodeGroupArgs": "eks",
     "EncryptionKey": "kms", "EncryptionKeyArgs": "kms",
     "InfluxDbInstance": "timeseries", "InfluxDbInstanceArgs": "timeseries",
     "KafkaCluster": "kafka", "KafkaClusterArgs": "kafka", "TopicArgs": "kafka",
     "KeyValueTable": "dynamodb", "KeyValueTableArgs": "dynamodb",
     "LiveAnalyticsDatabase": "timeseries", "LiveAnalyticsDatabaseArgs": "timeseries",
-    "Monitoring": "monitoring", "MonitoringArgs": "monitoring",
+    "Observability": "observability", "ObservabilityArgs": "observability",
     "Network": "network", "NetworkArgs": "network",
     "PostgresShardSet": "postgres", "PostgresShardSetArgs": "postgres",
     "ServiceTenancy": "tenancy", "ServiceTenancyArgs": "tenancy",

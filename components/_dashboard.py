@@ -1,18 +1,22 @@
-"""Pure builders for a CloudWatch dashboard body: one row per service, then a Kafka row.
+"""Pure builders for a CloudWatch dashboard body: the caller's rows (a row per service and its
+stores, say), then consumer lag, Kafka brokers and the EKS control plane.
 
-No resources and no Outputs here: the Monitoring component resolves the dimension values
-first and hands plain `Metric`s in, so tests can check the JSON structure directly.
+No resources here: the Observability component resolves the dimension values first and hands
+plain `Metric`s to `dashboard_body`, so tests can check the JSON structure directly.
 Body format: https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CloudWatch-Dashboard-Body-Structure.html
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from components._alarms import ConsumerLag, lag_metric
-from components._store import DataStore, Metric
+from components._alarms import lag_metric
+from components._store import Metric
+
+if TYPE_CHECKING:
+    from components._alarms import ConsumerGroup
 
 __all__ = ["GRID_WIDTH", "Panel", "Row", "dashboard_body", "metric_row", "platform_rows"]
 
@@ -88,45 +92,34 @@ def dashboard_body(region: str, rows: Sequence[Row]) -> dict[str, Any]:
     return {"start": "-PT6H", "periodOverride": "inherit", "widgets": widgets}
 
 
-ServiceStores = tuple[str, Mapping[str, str], Sequence[DataStore]]
-"""(service name, its ownership tags, its stores)."""
-KafkaInfo = tuple[Any, int, str]
-"""(cluster name, broker count, mode)."""
-
-
-def platform_rows(services: Sequence[ServiceStores], lags: Sequence[ConsumerLag],
-                  kafka: KafkaInfo | None, eks_cluster_name: Any | None) -> list[Row]:
-    """A row per service (heading, a panel per store, its consumer lag), then Kafka and EKS.
-
-    Dimension values may still be Outputs here; resolve them before `dashboard_body`.
-    """
-    rows: list[Row] = []
-    for name, tags, stores in services:
-        panels = [Panel(_store_title(name, store, index), store.metrics())
-                  for index, store in enumerate(stores)]
-        own = [lag for lag in lags if lag.service == name]
-        if own and kafka:
-            panels.append(Panel(f"{name} consumer lag (messages)",
-                                [lag_metric(kafka[0], lag) for lag in own]))
-        rows.append(Row(f"## {name}\nowner **{tags.get('owner', '?')}** · classification "
-                        f"**{tags.get('data-classification', '?')}**", panels))
-    if kafka:
-        rows.append(Row("## Kafka (MSK)", _kafka_panels(*kafka)))
+def platform_rows(rows: Sequence[Row], groups: Sequence[ConsumerGroup],
+                  kafka_cluster_name: Any | None, broker_count: int,
+                  eks_cluster_name: Any | None) -> list[Row]:
+    """`rows`, then consumer lag (a panel per consuming service), Kafka brokers (when
+    `broker_count` > 0) and the EKS control plane. Dimension values may still be Outputs here;
+    resolve them before `dashboard_body`."""
+    out = list(rows)
+    if groups and kafka_cluster_name is not None:
+        services = sorted({g["service"] for g in groups})
+        out.append(Row("## Kafka consumer lag", [
+            Panel(f"{service} consumer lag (messages)",
+                  [lag_metric(kafka_cluster_name, g) for g in groups if g["service"] == service])
+            for service in services]))
+    if kafka_cluster_name is not None and broker_count > 0:
+        out.append(Row("## Kafka (MSK)", _kafka_panels(kafka_cluster_name, broker_count)))
     if eks_cluster_name is not None:
         dims = {"ClusterName": eks_cluster_name}
-        rows.append(Row("## EKS control plane", [
+        out.append(Row("## EKS control plane", [
             Panel("API requests", [
                 Metric("AWS/EKS", "apiserver_request_total", dims, "Sum", label="all"),
                 Metric("AWS/EKS", "apiserver_request_total_5XX", dims, "Sum", label="5xx")]),
             Panel("Pending pods", [
                 Metric("AWS/EKS", "scheduler_pending_pods_UNSCHEDULABLE", dims, "Maximum",
                        label="unschedulable")])]))
-    return rows
+    return out
 
 
-def _kafka_panels(cluster_name: Any, broker_count: int, mode: str) -> list[Panel]:
-    if mode == "serverless":  # no broker metrics; lag panels sit in the service rows
-        return []
+def _kafka_panels(cluster_name: Any, broker_count: int) -> list[Panel]:
     cluster = {"Cluster Name": cluster_name}
 
     def per_broker(metric: str) -> list[Metric]:
@@ -140,11 +133,3 @@ def _kafka_panels(cluster_name: Any, broker_count: int, mode: str) -> list[Panel
             Metric("AWS/Kafka", "ActiveControllerCount", cluster, "Maximum",
                    label="active controllers")]),
     ]
-
-
-def _store_title(service: str, store: DataStore, index: int) -> str:
-    # Store components are resources: their logical name is the business key (`orders-shard-0`).
-    label = getattr(store, "pulumi_resource_name", None) or getattr(store, "label", None)
-    if isinstance(label, str):
-        return f"{service} {store.kind} {label}"
-    return f"{service} {store.kind} #{index + 1}"

@@ -4,21 +4,36 @@ Metric names are those MSK open monitoring exposes (JMX exporter on broker port 
 exporter on 11002): https://docs.aws.amazon.com/msk/latest/developerguide/open-monitoring.html
 and the AMP managed collector's scrape configuration format:
 https://docs.aws.amazon.com/prometheus/latest/userguide/AMP-collector-how-to.html
-No Pulumi import: Monitoring resolves Outputs first and passes plain values in.
+Alert manager configuration (AMP supports only SNS receivers, and needs a SigV4 region):
+https://docs.aws.amazon.com/prometheus/latest/userguide/AMP-alertmanager-receiver-config.html
+No Pulumi import: Observability resolves Outputs first and passes plain values in. Alert
+thresholds come from `components._alarms` (one table with the CloudWatch alarms).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from components._alarms import ACTIVE_CONTROLLER_COUNT, ConsumerLag
+from components._alarms import (
+    ACTIVE_CONTROLLER,
+    CONSUMER_LAG,
+    EXPORTER_DOWN,
+    OFFLINE_PARTITIONS,
+    UNDER_REPLICATED,
+    Threshold,
+    max_lag,
+)
+
+if TYPE_CHECKING:
+    from components._alarms import ConsumerGroup
 
 __all__ = [
     "JMX_EXPORTER_PORT",
     "NODE_EXPORTER_PORT",
+    "alert_manager_definition",
     "broker_hosts",
     "eks_scrape_configuration",
     "msk_scrape_configuration",
@@ -30,12 +45,15 @@ JMX_EXPORTER_PORT = 11001
 NODE_EXPORTER_PORT = 11002
 SCRAPE_INTERVAL = "30s"
 
+RULE_NAMESPACE = "kafka"
+"""Name of the rule group namespace in the workspace."""
+
 # Recording rule names follow the Prometheus `level:metric:operations` convention.
-TOPIC_BYTES_IN = "strata:kafka_topic_bytes_in:rate5m"
-TOPIC_MESSAGES_IN = "strata:kafka_topic_messages_in:rate5m"
-GROUP_LAG_MAX = "strata:kafka_consumer_group_lag:max"
-URP_SUM = "strata:kafka_under_replicated_partitions:sum"
-BROKER_CPU = "strata:kafka_broker_cpu:percent"
+TOPIC_BYTES_IN = "topic:kafka_server_bytes_in:rate5m"
+TOPIC_MESSAGES_IN = "topic:kafka_server_messages_in:rate5m"
+GROUP_LAG_MAX = "group_topic:kafka_consumer_lag:max"
+URP_SUM = "cluster:kafka_under_replicated_partitions:sum"
+BROKER_CPU = "instance:kafka_broker_cpu:percent"
 
 LAG_METRIC = 'kafka_consumer_group_ConsumerLagMetrics_Value{name="OffsetLag"}'
 """Per-partition offset lag of each consumer group, as MSK open monitoring labels it."""
@@ -115,56 +133,85 @@ def _recording_rules() -> list[dict[str, Any]]:
     ]
 
 
+def _alert(name: str, expr: str, threshold: Threshold, severity: str, summary: str,
+           description: str, labels: dict[str, str] | None = None) -> dict[str, Any]:
+    """An alerting rule firing once `expr` holds for the threshold's whole evaluation window."""
+    return {"alert": name, "expr": expr, "for": threshold.sustained,
+            "labels": {"severity": severity, **(labels or {"service": "platform"})},
+            "annotations": {"summary": summary, "description": description}}
+
+
 def _broker_alerts() -> list[dict[str, Any]]:
     controller = 'kafka_controller_KafkaController_Value{name="ActiveControllerCount"}'
     offline = 'kafka_controller_KafkaController_Value{name="OfflinePartitionsCount"}'
-    def alert(name: str, expr: str, for_: str, severity: str, summary: str,
-              description: str) -> dict[str, Any]:
-        return {"alert": name, "expr": expr, "for": for_,
-                "labels": {"severity": severity, "service": "platform"},
-                "annotations": {"summary": summary, "description": description}}
+    urp, off, ctl, down = UNDER_REPLICATED, OFFLINE_PARTITIONS, ACTIVE_CONTROLLER, EXPORTER_DOWN
     return [
-        alert("KafkaUnderReplicatedPartitions", f"{URP_SUM} > 0", "15m", "warning",
-              "Kafka partitions are under-replicated",
-              "{{ $value }} partitions have lost a replica for 15 minutes."),
-        alert("KafkaOfflinePartitions", f"sum({offline}) > 0", "1m", "critical",
-              "Kafka partitions are offline",
-              "{{ $value }} partitions have no leader: their clients are down."),
-        alert("KafkaActiveControllerCount",
-              f"sum({controller}) != {ACTIVE_CONTROLLER_COUNT:g}", "5m", "critical",
-              "Kafka does not have exactly one active controller",
-              "Active controllers: {{ $value }} (expected 1)."),
-        alert("KafkaBrokerExporterDown", 'up{job=~"msk-jmx|msk-node"} == 0', "5m", "warning",
-              "A Kafka broker exporter is not answering",
-              "{{ $labels.instance }} ({{ $labels.job }}) has not been scraped for 5 minutes."),
+        _alert("KafkaUnderReplicatedPartitions", f"{URP_SUM} {urp.operator} {urp.value:g}", urp,
+               "warning", "Kafka partitions are under-replicated",
+               f"{{{{ $value }}}} partitions have lost a replica for {urp.window}."),
+        _alert("KafkaOfflinePartitions", f"sum({offline}) {off.operator} {off.value:g}", off,
+               "critical", "Kafka partitions are offline",
+               "{{ $value }} partitions have no leader: their clients are down."),
+        _alert("KafkaActiveControllerCount",
+               f"sum({controller}) {ctl.operator} {ctl.value:g}", ctl, "critical",
+               f"Kafka does not have exactly {ctl.value:g} active controller",
+               f"Active controllers: {{{{ $value }}}} (expected {ctl.value:g})."),
+        _alert(down.alarm, f'up{{job=~"msk-jmx|msk-node"}} {down.operator} {down.value:g}', down,
+               "warning", "A Kafka broker exporter is not answering",
+               f"{{{{ $labels.instance }}}} ({{{{ $labels.job }}}}) has not been scraped for "
+               f"{down.window}."),
     ]
 
 
-def _lag_alerts(consumers: Sequence[ConsumerLag]) -> list[dict[str, Any]]:
-    return [{
-        "alert": "KafkaConsumerLagHigh",
-        "expr": f'{GROUP_LAG_MAX}{{groupId="{c.group}",topic="{c.topic}"}} > {c.max_lag_messages}',
-        "for": "15m",
-        "labels": {"severity": "warning", "service": c.service, "consumer_group": c.group,
-                   "topic": c.topic},
-        "annotations": {
-            "summary": f"{c.group} lags on {c.topic}",
-            "description": f"Max offset lag {{{{ $value }}}} exceeds {c.max_lag_messages} "
-                           f"(maxLagMessages of {c.service}) for 15 minutes."},
-    } for c in sorted(consumers, key=lambda c: (c.service, c.group, c.topic))]
+def _lag_alerts(groups: Sequence[ConsumerGroup]) -> list[dict[str, Any]]:
+    lag = CONSUMER_LAG
+    return [_alert(
+        "KafkaConsumerLagHigh",
+        f'{GROUP_LAG_MAX}{{groupId="{g["group"]}",topic="{g["topic"]}"}} {lag.operator} '
+        f"{max_lag(g)}", lag, "warning", f"{g['group']} lags on {g['topic']}",
+        f"Max offset lag {{{{ $value }}}} exceeds {max_lag(g)} (max_lag_messages of "
+        f"{g['service']}) for {lag.window}.",
+        labels={"service": g["service"], "consumer_group": g["group"], "topic": g["topic"]})
+        for g in sorted(groups, key=lambda g: (g["service"], g["group"], g["topic"]))]
 
 
-def rules_document(consumers: Sequence[ConsumerLag]) -> dict[str, Any]:
+def rules_document(groups: Sequence[ConsumerGroup]) -> dict[str, Any]:
     """The Prometheus rules file as a dict: recording rules, broker and lag alerts."""
-    groups: list[dict[str, Any]] = [
-        {"name": "strata-kafka-recording", "interval": "1m", "rules": _recording_rules()},
-        {"name": "strata-kafka-brokers", "rules": _broker_alerts()},
+    rule_groups: list[dict[str, Any]] = [
+        {"name": "kafka-recording", "interval": "1m", "rules": _recording_rules()},
+        {"name": "kafka-brokers", "rules": _broker_alerts()},
     ]
-    lag = _lag_alerts(consumers)
+    lag = _lag_alerts(groups)
     if lag:
-        groups.append({"name": "strata-kafka-consumer-lag", "rules": lag})
-    return {"groups": groups}
+        rule_groups.append({"name": "kafka-consumer-lag", "rules": lag})
+    return {"groups": rule_groups}
 
 
-def rules_yaml(consumers: Sequence[ConsumerLag]) -> str:
-    return yaml.safe_dump(rules_document(consumers), sort_keys=False, width=120)
+def rules_yaml(groups: Sequence[ConsumerGroup]) -> str:
+    return yaml.safe_dump(rules_document(groups), sort_keys=False, width=120)
+
+
+ALERT_RECEIVER = "alarm-topic"
+
+
+def alert_manager_definition(topic_arn: str) -> str:
+    """The workspace's alert manager definition: every alert to one SNS topic.
+
+    AMP accepts only SNS receivers in the same account; `sigv4.region` is required, and
+    `api_url` / `http_config` are refused (the receiver-config page above). The region is the
+    topic's own, read from its ARN. A short subject keeps SNS's 100-character subject limit
+    (AMP truncates longer ones:
+    https://docs.aws.amazon.com/prometheus/latest/userguide/AMP-alertmanager-receiver-validation-truncation.html).
+    """
+    parts = topic_arn.split(":")
+    if len(parts) != 6 or parts[2] != "sns":
+        raise ValueError(f"not an SNS topic ARN: {topic_arn!r}")
+    config = {
+        "route": {"receiver": ALERT_RECEIVER, "group_by": ["alertname", "service"],
+                  "group_wait": "30s", "group_interval": "5m", "repeat_interval": "4h"},
+        "receivers": [{"name": ALERT_RECEIVER, "sns_configs": [{
+            "topic_arn": topic_arn, "sigv4": {"region": parts[3]},
+            "subject": "Prometheus {{ .Status }}: {{ .CommonLabels.alertname }}"}]}],
+    }
+    return yaml.safe_dump({"alertmanager_config": yaml.safe_dump(config, sort_keys=False)},
+                          sort_keys=False, width=1000)

@@ -236,12 +236,16 @@ class KafkaCluster(pulumi.ComponentResource):
 
     def allow_from(self, name: str, security_group_id: pulumi.Input[str],
                    from_port: int = IAM_PORT, to_port: int | None = None,
-                   description: str = "Kafka SASL/IAM over TLS") -> None:
-        """Admit `security_group_id` on the brokers' port(s) (default: the IAM port)."""
+                   description: str = "Kafka SASL/IAM over TLS",
+                   aliases: Sequence[pulumi.Alias] = ()) -> None:
+        """Admit `security_group_id` on the brokers' port(s) (default: the IAM port).
+        `aliases`: the rule's earlier addresses (a rule moved here from elsewhere would
+        otherwise be created again first, which EC2 refuses as a duplicate)."""
         aws.vpc.SecurityGroupIngressRule(
             name, security_group_id=self._sg.id, ip_protocol="tcp", from_port=from_port,
             to_port=to_port or from_port, referenced_security_group_id=security_group_id,
-            description=description, tags=self._tags, opts=pulumi.ResourceOptions(parent=self))
+            description=description, tags=self._tags,
+            opts=pulumi.ResourceOptions(parent=self, aliases=list(aliases)))
 
     def _key(self, name: str, args: KafkaClusterArgs, log_group: str) -> pulumi.Input[str]:
         if "kms_key_arn" in args:

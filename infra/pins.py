@@ -50,8 +50,10 @@ def pin_problems(manifest: Mapping[str, Any], pinned: list[str]) -> list[str]:
     """What a reviewer must acknowledge: pinned URNs lost, and stateful URNs not yet pinned."""
     resources = manifest["resources"]
     current = {r["urn"] for r in resources}
+    # The pin holds stateful URNs, not the components above them: let a renamed component's
+    # alias stand for its old place, so its children's inherited aliases are replayed.
     matches = resolve_aliases(resources, pinned, stack=str(manifest["stack"]),
-                              project=str(manifest["project"]))
+                              project=str(manifest["project"]), assume_ancestors=True)
     claimed = {m.old_urn for m in matches.values()}
     problems = [f"lost: {urn} is neither registered nor claimed by an alias; pulumi up would "
                 "delete it" for urn in pinned if urn not in current and urn not in claimed]

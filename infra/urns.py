@@ -74,14 +74,21 @@ def _spec(alias: Mapping[str, Any]) -> dict[str, Any] | None:
 
 
 def resolve_aliases(resources: Sequence[Mapping[str, Any]], old_urns: Iterable[str],
-                    *, stack: str, project: str) -> dict[str, AliasMatch]:
+                    *, stack: str, project: str,
+                    assume_ancestors: bool = False) -> dict[str, AliasMatch]:
     """Which new resources claim which old URNs, as `pulumi up` would decide it.
 
     `resources` are manifest entries (urn, type, name, parent, aliases) with parents before
     children; `old_urns` is the previous state. Returns new URN -> match, only for resources
     found through an alias (a resource whose URN is unchanged needs none).
+
+    `assume_ancestors`: `old_urns` is a partial state without the components above it (a URN
+    pin). A component whose alias names a type chain that some old URN lives under is taken to
+    have existed there, so its children inherit the alias as the engine would (the child's
+    inherited name still has to match an old URN to be claimed).
     """
     olds = set(old_urns)
+    chains = {qualified_type(u) for u in olds} if assume_ancestors else set()
     used: dict[str, str] = {}      # sg.aliases: new URN -> the old URN it matched
     matches: dict[str, AliasMatch] = {}
     for resource in resources:
@@ -95,6 +102,13 @@ def resolve_aliases(resources: Sequence[Mapping[str, Any]], old_urns: Iterable[s
                 used[urn] = candidate
                 matches[urn] = AliasMatch(urn, candidate)
                 break
+        else:
+            if chains and not resource.get("custom", True):
+                prefixes = [qualified_type(c) + "$" for c in candidates]
+                ancestor = next((c for c, p in zip(candidates, prefixes, strict=True)
+                                 if any(chain.startswith(p) for chain in chains)), None)
+                if ancestor is not None:
+                    used[urn] = ancestor
     return matches
 
 

@@ -12,6 +12,15 @@ import pulumi
 
 from components._plan import availability_zones
 from components._tags import ownership_tags
+from components.alarms import (
+    KMS_SERVICE_PRINCIPALS,
+    PROMETHEUS_SERVICE_PRINCIPAL,
+    Alarms,
+    AnySpec,
+    consumer_lag_alarm_spec,
+    eks_alarm_specs,
+    kafka_alarm_specs,
+)
 from components.eks import EksCluster, EksClusterArgs, NodeAmi, UpgradePolicy
 from components.kafka import (
     CleanupPolicy,
@@ -21,12 +30,24 @@ from components.kafka import (
     Topic,
 )
 from components.kms import EncryptionKey
-from components.monitoring import Monitoring, MonitoringArgs
 from components.network import NatMode, Network
+from components.observability import (
+    EKS_SCRAPER_CLUSTER_ROLE,
+    EKS_SCRAPER_RBAC_RULES,
+    EKS_SCRAPER_USERNAME,
+    JMX_EXPORTER_PORT,
+    KMS_CALLER_SERVICES,
+    NODE_EXPORTER_PORT,
+    ConsumerGroup,
+    GrafanaAuth,
+    KafkaSourceArgs,
+    Observability,
+    dashboard_row,
+)
 from components.tenancy import ClusterDns, ServiceTenancy, ServiceTenancyArgs
 from stacks._events import ConsumerRelation, consumer_relations, topic_args
 from stacks.catalog import Catalog
-from stacks.conventions import lifecycle
+from stacks.conventions import Names, lifecycle
 from stacks.service import ServiceData
 
 __all__ = ["Platform", "PlatformArgs"]
@@ -51,7 +72,8 @@ class Platform(pulumi.ComponentResource):
     tenancies: dict[str, ServiceTenancy]
     consumers: list[ConsumerRelation]
     """Every (service, topic, group) read, with its lag threshold: one lag alarm each."""
-    monitoring: Monitoring
+    monitoring: Observability
+    alarms: Alarms
 
     def __init__(self, name: str, args: PlatformArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
@@ -69,10 +91,11 @@ class Platform(pulumi.ComponentResource):
                 "alias": f"strata/{env.name}/platform",
                 "tags": tags,
                 "log_group_names": ["/strata/*", f"/aws/eks/strata-{env.name}/*"],
-                # CloudWatch alarms publish to the encrypted alarm topic as themselves.
-                "service_principals": ["cloudwatch.amazonaws.com"],
-                # CreateCluster grants EKS the key as the deployer (CreateGrant, DescribeKey).
-                "caller_services": ["eks"],
+                # EKS (CreateCluster's grants), AMP and Grafana use the key as their caller.
+                "caller_services": ["eks", *KMS_CALLER_SERVICES],
+                # CloudWatch alarms and AMP's alert manager publish to the encrypted alarm
+                # topic as themselves.
+                "service_principals": [*KMS_SERVICE_PRINCIPALS, PROMETHEUS_SERVICE_PRINCIPAL],
                 "lifecycle": lifecycle(env),
             },
             opts=child,
@@ -226,29 +249,79 @@ class Platform(pulumi.ComponentResource):
         return tenancy
 
     def _monitoring(self, catalog: Catalog, tags: dict[str, str],
-                    child: pulumi.ResourceOptions) -> Monitoring:
-        """Alarms, dashboard, AMP and Grafana over every service, Kafka and EKS."""
+                    child: pulumi.ResourceOptions) -> Observability:
+        """Prometheus, Grafana and the dashboard; then the alarm topic and every alarm: the
+        platform's beside the topic, each service's in an Alarms of its own under it."""
         env, spec, kafka = catalog.environment, catalog.monitoring, self.kafka
-        args: MonitoringArgs = {
-            "environment": env.name, "key": self.platform_key, "tags": tags,
-            "network": self.network, "log_retention_days": env.log_days,
-            "services": [{"name": name, "stores": data.stores, "thresholds": data.thresholds,
-                          "tags": data.tags} for name, data in self.services.items()],
-            "alarm_emails": spec.alarm_emails,
-            "alarm_https_endpoints": spec.alarm_https_endpoints,
-            "grafana_auth": spec.grafana_auth, "protect": env.protected,
-            "kafka": {
-                # Derived from the cluster ARN so every Kafka alarm depends on the MSK resource.
-                "cluster_name": kafka.name,
-                "mode": catalog.kafka.mode,
-                "broker_count": catalog.kafka.brokers or catalog.network.az_count,
-                "bootstrap_brokers": kafka.bootstrap_brokers,
-                "security_group_id": kafka.security_group_id,
-            },
-            "consumers": [{"service": c.service, "topic": c.topic, "group": c.group,
-                           "max_lag_messages": c.max_lag_messages} for c in self.consumers],
+        names = Names(env.name)
+        # Before the split everything sat in one `Monitoring`: aliases to it keep every
+        # name-keyed resource (alarms, topic, rules) updated in place, never re-created.
+        pre_split = self.urn.apply(
+            lambda urn: f"{urn.rsplit('::', 1)[0]}$strata:index:Monitoring::monitoring")
+        serverless = catalog.kafka.mode == "serverless"
+        brokers = 0 if serverless else catalog.kafka.brokers or catalog.network.az_count
+        source: KafkaSourceArgs = {"cluster_name": kafka.name, "broker_count": brokers}
+        if not serverless:
+            source["bootstrap_brokers"] = kafka.bootstrap_brokers
+        groups: list[ConsumerGroup] = [
+            {"service": c.service, "topic": c.topic, "group": c.group,
+             "max_lag_messages": c.max_lag_messages} for c in self.consumers]
+        observability = Observability("monitoring", {
+            "name_prefix": names.stack, "vpc_id": self.network.vpc_id,
+            "vpc_cidr": catalog.network.cidr, "subnet_ids": self.network.private_subnet_ids,
+            "kms_key_arn": self.platform_key.arn, "log_group_name": names.log_group("prometheus"),
+            "log_retention_days": env.log_days, "kafka": source, "consumer_groups": groups,
             "eks": {"cluster_name": self.cluster.name, "cluster_arn": self.cluster.arn,
                     "security_group_id": self.cluster.security_group_id,
                     "subnet_ids": self.network.private_subnet_ids},
-        }
-        return Monitoring("monitoring", args, opts=child)
+            "dashboard_rows": [dashboard_row(
+                f"## {name}\nowner **{data.tags['owner']}** · classification "
+                f"**{data.tags['data-classification']}**", data.stores)
+                for name, data in self.services.items()],
+            "grafana_auth": GrafanaAuth(spec.grafana_auth),
+            "grafana_role_name": f"grafana-{names.stack}", "tags": tags,
+            "lifecycle": lifecycle(env),
+        }, opts=pulumi.ResourceOptions(parent=self,
+                                       aliases=[pulumi.Alias(type_="strata:index:Monitoring")]))
+        if not serverless:
+            kafka.allow_from("monitoring-msk-exporters-from-scraper",
+                             observability.msk_scraper_security_group_id, JMX_EXPORTER_PORT,
+                             NODE_EXPORTER_PORT, "Open monitoring scrape from the AMP collector",
+                             aliases=[pulumi.Alias(parent=pre_split)])
+        self.alarms = Alarms("monitoring-alarms", {
+            "topic_name": f"{names.stack}-alarms", "kms_key_arn": self.platform_key.arn,
+            "emails": spec.alarm_emails, "https_endpoints": spec.alarm_https_endpoints,
+            "prometheus_workspace_arns": [observability.prometheus_workspace_arn],
+            "tags": tags, "lifecycle": lifecycle(env),
+        }, opts=pulumi.ResourceOptions(parent=self, aliases=[
+            pulumi.Alias(type_="strata:index:AlarmTopic", parent=pre_split)]))
+        observability.route_alerts_to(self.alarms.topic_arn)
+        # The AMP collector reads the cluster's metrics through RBAC AWS documents for it.
+        self.cluster.grant_kubernetes_access(
+            EKS_SCRAPER_CLUSTER_ROLE, observability.eks_scraper_role_arn, EKS_SCRAPER_USERNAME,
+            EKS_SCRAPER_RBAC_RULES)
+        platform: list[AnySpec] = [*kafka_alarm_specs(kafka.name, brokers),
+                                   *eks_alarm_specs(self.cluster.name)]
+        for alarm in platform:
+            _add_alarm(self.alarms, names, PLATFORM_SERVICE, alarm, tags, pre_split)
+        for name, data in self.services.items():
+            owned = Alarms(f"{name}-alarms", {"topic_arn": self.alarms.topic_arn,
+                                               "tags": data.tags},
+                           opts=pulumi.ResourceOptions(parent=data))
+            specs: list[AnySpec] = [s for store in data.stores
+                                    for s in store.alarm_specs(data.thresholds)]
+            specs += [consumer_lag_alarm_spec(kafka.name, g) for g in groups
+                      if g["service"] == name]
+            for alarm in specs:
+                _add_alarm(owned, names, name, alarm, data.tags, pre_split)
+        return observability
+
+
+def _add_alarm(alarms: Alarms, names: Names, owner: str, spec: AnySpec,
+               tags: dict[str, str], pre_split: pulumi.Output[str]) -> None:
+    """`<env>-<owner>-<key>`, tagged and described as its owner's, aliased to its place in the
+    pre-split Monitoring."""
+    alarms.add(spec, alarm_name=f"{names.alarm_prefix(owner)}{spec.key}",
+               description=f"{spec.description} Owner: {owner} ({tags.get('owner', owner)}).",
+               tags=tags, aliases=[pulumi.Alias(name=f"monitoring-{owner}-{spec.key}",
+                                                parent=pre_split)])

@@ -7,7 +7,13 @@ import pytest
 
 from components._dashboard import GRID_WIDTH, Panel, Row, dashboard_body, metric_row
 from components._store import Metric
-from tests.components._monitoring_fixtures import BROKERS, CONSUMERS, SERVICES, build
+from tests.components._monitoring_fixtures import (
+    BROKERS,
+    CONSUMERS,
+    MSK_NAME,
+    SERVICES,
+    build_observability,
+)
 
 DIMENSION_PAIRS = {"type": "string"}
 METRIC_ENTRY = {
@@ -88,18 +94,20 @@ def test_schema_rejects_a_widget_wider_than_the_grid():
 @pytest.fixture(scope="module")
 def body():
     from tests.conftest import run_mocked
-    registered = run_mocked(build)
+    registered = run_mocked(build_observability)
     return json.loads(registered.one("aws:cloudwatch/dashboard:Dashboard")["inputs"]
                       ["dashboardBody"])
 
 
-def test_dashboard_body_is_valid_and_has_a_row_per_service_and_kafka(body):
+def test_dashboard_body_is_valid_and_has_a_row_per_service_then_the_platform(body):
     _validate(body)
     headings = [w["properties"]["markdown"].splitlines()[0] for w in body["widgets"]
                 if w["type"] == "text"]
-    assert headings == [f"## {s}" for s in SERVICES] + ["## Kafka (MSK)", "## EKS control plane"]
-    assert "owner **team-orders**" in next(w["properties"]["markdown"] for w in body["widgets"]
-                                           if w["type"] == "text")
+    assert headings == [f"## {s}" for s in SERVICES] + [
+        "## Kafka consumer lag", "## Kafka (MSK)", "## EKS control plane"]
+    titles = [w["properties"]["title"] for w in body["widgets"] if w["type"] == "metric"]
+    assert "dynamodb orders-t1" in titles
+    assert {"payments consumer lag (messages)", "telemetry consumer lag (messages)"} <= set(titles)
 
 
 def test_every_store_metric_and_consumer_group_is_plotted(body):
@@ -110,7 +118,7 @@ def test_every_store_metric_and_consumer_group_is_plotted(body):
             for name in ("ConsumedReadCapacityUnits", "ThrottledRequests"):
                 assert ("AWS/DynamoDB", name, "TableName", f"{service}-t{i}") in plotted
     for _, topic, group, _ in CONSUMERS:
-        assert ("AWS/Kafka", "MaxOffsetLag", "Cluster Name", "mock-msk", "Consumer Group", group,
+        assert ("AWS/Kafka", "MaxOffsetLag", "Cluster Name", MSK_NAME, "Consumer Group", group,
                 "Topic", topic) in plotted
     cpu = [m for m in plotted if m[1] == "CpuUser"]
     assert len(cpu) == BROKERS

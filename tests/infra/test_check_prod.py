@@ -90,6 +90,8 @@ def test_rejects_a_role_granted_another_services_table(prod, session):
 # Types the program creates that no resource control judges on their own, and why. A new type
 # must either get a control or be added here with its reason.
 NO_RESOURCE_CONTROL = {
+    "aws:amp/alertManagerDefinition:AlertManagerDefinition": "routing text; the topic policy "
+                                                              "decides who may publish",
     "aws:amp/ruleGroupNamespace:RuleGroupNamespace": "rules text, no security setting",
     "aws:amp/scraper:Scraper": "runs inside the VPC; no encryption or access setting",
     "aws:appautoscaling/policy:Policy": "scaling only",
