@@ -33,8 +33,8 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
-from policies._values import ABSENT, get, is_unknown, plain
-from policies.exemptions import EXEMPTIONS, Exemption, match_exemption
+from ._values import ABSENT, get, is_unknown, plain
+from .exemptions import EXEMPTIONS, Exemption, match_exemption
 
 __all__ = [
     "Control",
@@ -50,6 +50,9 @@ __all__ = [
 FSBP = "AWS Foundational Security Best Practices"
 FSBP_URL = "https://docs.aws.amazon.com/securityhub/latest/userguide/fsbp-standard.html"
 CANNOT_VERIFY = "cannot verify"
+IGNORED_CONFIG_KEYS = ("enforcementLevel", "reason")
+"""Policy-config keys every control accepts and does not read: the engine's enforcement level,
+and the reason a stack deviates from the default (kept next to the setting it explains)."""
 
 
 @dataclass(frozen=True)
@@ -124,9 +127,13 @@ class Node:
 
 
 class StackView:
+    """Every resource of the stack, as stack controls see it."""
+
     def __init__(self, nodes: Iterable[Node]) -> None:
         self.nodes = list(nodes)
         self.by_urn = {n.urn: n for n in self.nodes}
+        self.memo: dict[str, Any] = {}
+        """Indexes a control derives from the stack once (keyed by the control's own name)."""
 
     def of_type(self, *types: str) -> list[Node]:
         return [n for n in self.nodes if n.type in types]
@@ -185,14 +192,32 @@ class Control:
     config: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     """JSON-schema properties of the control's config; each has a `default`."""
     tags: tuple[str, ...] = ()
+    family: Literal["security", "governance"] = "security"
+    """security: AWS/Kubernetes best practice, no assumption about the stack; governance: a
+    platform convention (tag schema, ownership), configurable or disabled per stack."""
 
     def defaults(self) -> dict[str, Any]:
         return {k: v["default"] for k, v in self.config.items() if "default" in v}
 
     def settings(self, configured: Mapping[str, Any] | None) -> dict[str, Any]:
+        """Schema defaults overlaid with the stack's policy config.
+
+        `enforcementLevel` is the engine's and `reason` documents a deviation (both ignored
+        here). Any other key the control does not declare is refused: the CLI's schema check
+        lets unknown keys through, and a misspelt threshold must not silently fall back to
+        its default.
+        """
         merged = self.defaults()
-        merged.update(plain(configured or {}))
-        merged.pop("enforcementLevel", None)
+        given = plain(configured or {})
+        unknown = sorted(set(given) - set(self.config) - set(IGNORED_CONFIG_KEYS))
+        if unknown:
+            known = ", ".join(sorted(self.config)) or "none"
+            raise ValueError(f"policy config for {self.name} has unknown key(s) "
+                             f"{', '.join(unknown)}; known: {known} (plus "
+                             f"{', '.join(IGNORED_CONFIG_KEYS)})")
+        merged.update(given)
+        for key in IGNORED_CONFIG_KEYS:
+            merged.pop(key, None)
         return merged
 
     @property

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import datetime as _dt
+from typing import Any
 
 from policies.exemptions import Exemption
 from tests.policies.fixture_manifest import Builder, compliant_manifest
@@ -110,7 +111,7 @@ def _bucket_stack(**companions: dict) -> dict:  # type: ignore[type-arg]
     return b.manifest()
 
 
-GOOD_BUCKET = {
+GOOD_BUCKET: dict[str, dict[str, Any]] = {
     "bucketPublicAccessBlock": {"blockPublicAcls": True, "blockPublicPolicy": True,
                                 "ignorePublicAcls": True, "restrictPublicBuckets": True},
     "bucketServerSideEncryptionConfiguration": {"rules": [{"applyServerSideEncryptionByDefault": {

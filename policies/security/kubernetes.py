@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from policies._control import Control, Finding, Node, Res, StackView, cannot_verify, fail
-from policies._values import ABSENT, as_list, get, is_unknown
+from .._control import Control, Finding, Node, Res, StackView, cannot_verify, fail
+from .._values import ABSENT, as_list, get, is_unknown
 
 __all__ = ["CONTROLS"]
 
@@ -106,7 +106,6 @@ CONTROLS = [
         "Every tenant namespace has a ResourceQuota and a LimitRange.",
         severity="low", enforcement="advisory", check=_check_quotas, scope="stack",
         config=_EXEMPT,
-        remediation="Create a ResourceQuota and a LimitRange in the namespace (TenantNamespace "
-                    "does).",
+        remediation="Create a ResourceQuota and a LimitRange in the namespace.",
         tags=("kubernetes",)),
 ]

@@ -5,26 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from policies import _aws
-from policies._control import Control, Finding, Res, StackView, cannot_verify, fail, judge
-from policies._values import ABSENT, as_bool, as_list, get, is_unknown
+from .. import _aws
+from .._control import Control, Finding, Res, StackView, cannot_verify, fail, judge
+from .._values import ABSENT, as_bool, as_list, get, is_unknown, not_true
 
 __all__ = ["CONTROLS"]
 
 _OPEN = ("0.0.0.0/0", "::/0")
 
 
-def _not_true(v: Any) -> bool:
-    return as_bool(v) is not True
-
-
 def _check_rds_public(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
-    return judge(res.props, "publiclyAccessible", _not_true, False,
+    return judge(res.props, "publiclyAccessible", not_true, False,
                  "publiclyAccessible is {value}: the database gets a public DNS name and IP")
 
 
 def _check_influx_public(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
-    return judge(res.props, "publiclyAccessible", _not_true, False,
+    return judge(res.props, "publiclyAccessible", not_true, False,
                  "publiclyAccessible is {value}: the InfluxDB endpoint is reachable from the "
                  "internet")
 
@@ -37,7 +33,7 @@ def _check_msk_public(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
 
 def _check_eks_endpoint(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
     return [
-        *judge(res.props, "vpcConfig.endpointPublicAccess", _not_true, True,
+        *judge(res.props, "vpcConfig.endpointPublicAccess", not_true, True,
                "{path} is {value}: the Kubernetes API is reachable from the internet"),
         *judge(res.props, "vpcConfig.endpointPrivateAccess", lambda v: as_bool(v) is True, False,
                "{path} is {value}: nodes and operators reach the API over the public endpoint"),
@@ -101,7 +97,7 @@ def _check_subnet(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
         return [cannot_verify("tags.tier")]
     if tier == "public":
         return []
-    return judge(res.props, "mapPublicIpOnLaunch", _not_true, False,
+    return judge(res.props, "mapPublicIpOnLaunch", not_true, False,
                  "mapPublicIpOnLaunch is {value} on a subnet not tagged tier=public")
 
 
@@ -112,7 +108,7 @@ def _check_lt_public_ip(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
     findings: list[Finding] = []
     for i, nic in enumerate(as_list(interfaces)):
         # pulumi-aws v7 declares associatePublicIpAddress as a string.
-        findings += judge(nic, "associatePublicIpAddress", _not_true, "false",
+        findings += judge(nic, "associatePublicIpAddress", not_true, "false",
                           f"networkInterfaces[{i}].associatePublicIpAddress is {{value}}")
     return findings
 

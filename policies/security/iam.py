@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from policies import _aws
-from policies._control import Control, Finding, Res, cannot_verify, fail, judge
-from policies._values import as_bool, get, is_unknown, statements
+from .. import _aws
+from .._control import Control, Finding, Res, cannot_verify, fail, judge
+from .._values import as_bool, get, is_unknown, statements
 
 __all__ = ["CONTROLS"]
 
@@ -133,15 +133,15 @@ CONTROLS = [
         config={"dataServices": {"type": "array", "items": {"type": "string"},
                                  "default": _DATA_SERVICES,
                                  "description": "IAM service prefixes treated as data services."}},
-        remediation="Use the grant_* verbs (components/_perms.py action lists) instead of "
-                    "hand-written wildcards.",
+        remediation="List the actions the role needs (e.g. dynamodb:GetItem, "
+                    "dynamodb:Query) instead of `*` or `service:*`; allow, never NotAction.",
         tags=("iam",)),
     Control(
         "strata-iam-no-kms-decrypt-all-keys",
         "Role policies do not allow KMS decryption on all keys.",
         severity="high", enforcement="mandatory", check=_check_kms_decrypt_all, types=_ROLE_DOCS,
         fsbp="KMS.2",
-        remediation="Scope kms:Decrypt to the owning service's key ARN (grant_encrypt_decrypt).",
+        remediation="Scope kms:Decrypt to the ARNs of the keys the principal needs.",
         tags=("iam", "encryption")),
     Control(
         "strata-no-public-resource-policies",
@@ -161,7 +161,8 @@ CONTROLS = [
                                                   "IAMFullAccess"],
                                       "description": "Managed policy names that may not be "
                                                      "attached."}},
-        remediation="Attach only the specific managed policies the role needs, or grant_* verbs.",
+        remediation="Attach only the specific managed policies the role needs, or an "
+                    "inline policy listing its actions on its resources.",
         tags=("iam",)),
     Control(
         "strata-kms-key-rotation",

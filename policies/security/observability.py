@@ -1,13 +1,13 @@
-"""Logging and monitoring: retained logs, database/broker/control-plane logs, alarms per store."""
+"""Logging and monitoring: retained logs, database, broker and control-plane logs."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from policies import _aws
-from policies._control import Control, Finding, Res, StackView, cannot_verify, fail, judge
-from policies._values import ABSENT, as_bool, as_list, get, is_unknown
+from .. import _aws
+from .._control import Control, Finding, Res, cannot_verify, fail, judge
+from .._values import ABSENT, as_bool, as_list, get, is_unknown
 
 __all__ = ["CONTROLS"]
 
@@ -60,17 +60,6 @@ def _check_eks_logs(res: Res, cfg: Mapping[str, Any]) -> Iterable[Finding]:
     return []
 
 
-def _check_alarms(stack: StackView, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
-    watched: set[str] = set()
-    for alarm in stack.of_type(_aws.METRIC_ALARM):
-        for urns in alarm.property_dependencies.values():
-            watched.update(urns)
-    for store in stack.nodes:
-        if store.type in _aws.ALARMED_STORES and store.urn not in watched:
-            yield fail("no aws:cloudwatch/metricAlarm:MetricAlarm depends on this store "
-                       "(dimensions or metric queries)", store.urn)
-
-
 CONTROLS = [
     Control(
         "strata-log-group-retention",
@@ -113,13 +102,4 @@ CONTROLS = [
                                      "description": "Log types that must be enabled."}},
         remediation="Set enabledClusterLogTypes=[\"api\", \"audit\", \"authenticator\"].",
         tags=("logging", "kubernetes")),
-    Control(
-        "strata-data-store-alarms",
-        "Every serving data store is covered by at least one CloudWatch metric alarm: an "
-        "unwatched store fails silently.",
-        severity="medium", enforcement="mandatory", check=_check_alarms, scope="stack",
-        remediation="Pass the store's ServiceData to Monitoring, which builds alarms from the "
-                    "store's alarm_specs(); a MetricAlarm's dimensions must reference the "
-                    "store's outputs.",
-        tags=("monitoring",)),
 ]

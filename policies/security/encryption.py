@@ -6,30 +6,18 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from policies import _aws
-from policies._control import Control, Finding, Res, StackView, cannot_verify, fail, judge
-from policies._values import ABSENT, as_bool, as_list, get, is_unknown, statements
+from .. import _aws
+from .._aws import STORE_KEY_PATHS
+from .._control import Control, Finding, Res, StackView, cannot_verify, fail, judge
+from .._values import ABSENT, as_bool, as_list, get, is_unknown, statements
 
-__all__ = ["CONTROLS"]
-
-# Which input holds each store's key; the AWS-managed fallback when it is left out.
-_KEY_PATHS: dict[str, tuple[str, str]] = {
-    _aws.RDS_INSTANCE: ("kmsKeyId", "aws/rds"),
-    _aws.RDS_CLUSTER: ("kmsKeyId", "aws/rds"),
-    _aws.DYNAMO_TABLE: ("serverSideEncryption.kmsKeyArn", "an AWS-owned key"),
-    _aws.MSK_CLUSTER: ("encryptionInfo.encryptionAtRestKmsKeyArn", "aws/kafka"),
-    _aws.TS_DATABASE: ("kmsKeyId", "aws/timestream"),
-    _aws.SECRET: ("kmsKeyId", "aws/secretsmanager"),
-    "aws:amp/workspace:Workspace": ("kmsKeyArn", "an AWS-owned key"),
-    "aws:ssm/parameter:Parameter": ("keyId", "aws/ssm"),
-}
-
+__all__ = ["CONTROLS", "cmk_findings"]
 
 def _aws_managed(key: str) -> bool:
     return key.startswith("alias/aws/") or ":alias/aws/" in key
 
 
-def _key_findings(props: Mapping[str, Any], path: str, fallback: str) -> list[Finding]:
+def cmk_findings(props: Mapping[str, Any], path: str, fallback: str) -> list[Finding]:
     key = get(props, path)
     if is_unknown(key):
         return [cannot_verify(path, what="key reference not resolved yet")]
@@ -42,7 +30,7 @@ def _key_findings(props: Mapping[str, Any], path: str, fallback: str) -> list[Fi
 
 
 def _check_cmk(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
-    path, fallback = _KEY_PATHS[res.type]
+    path, fallback = STORE_KEY_PATHS[res.type]
     props = res.props
     if res.type == "aws:ssm/parameter:Parameter":
         kind = props.get("type")
@@ -58,7 +46,7 @@ def _check_cmk(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
             return [fail("serverSideEncryption.enabled is "
                          f"{'absent' if enabled is ABSENT else repr(enabled)}: the table is "
                          "encrypted with an AWS-owned key, not a customer-managed key")]
-    return _key_findings(props, path, fallback)
+    return cmk_findings(props, path, fallback)
 
 
 def _check_rds_storage(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
@@ -70,11 +58,11 @@ def _check_rds_storage(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
 
 
 def _check_sns(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
-    return _key_findings(res.props, "kmsMasterKeyId", "no encryption at rest")
+    return cmk_findings(res.props, "kmsMasterKeyId", "no encryption at rest")
 
 
 def _check_log_group(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
-    return _key_findings(res.props, "kmsKeyId", "CloudWatch Logs' service-owned key")
+    return cmk_findings(res.props, "kmsKeyId", "CloudWatch Logs' service-owned key")
 
 
 def _check_eks_secrets(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
@@ -86,7 +74,7 @@ def _check_eks_secrets(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
         if is_unknown(resources):
             return [cannot_verify("encryptionConfig.resources")]
         if "secrets" in as_list(resources):
-            return _key_findings(config, "provider.keyArn", "no envelope encryption")
+            return cmk_findings(config, "provider.keyArn", "no envelope encryption")
     return [fail("encryptionConfig does not cover \"secrets\": Kubernetes secrets are stored "
                  "without envelope encryption")]
 
@@ -108,7 +96,7 @@ def _check_launch_template_ebs(res: Res, cfg: Mapping[str, Any]) -> Iterable[Fin
         if cfg["requireCustomerManagedKey"]:
             findings += [Finding(f.message.replace("ebs.kmsKeyId", f"blockDeviceMappings[{i}]"
                                                    ".ebs.kmsKeyId"), f.urn, f.unknown)
-                         for f in _key_findings(mapping, "ebs.kmsKeyId", "aws/ebs")]
+                         for f in cmk_findings(mapping, "ebs.kmsKeyId", "aws/ebs")]
     return findings
 
 
@@ -205,17 +193,17 @@ def _check_s3_tls(stack: StackView, _cfg: Mapping[str, Any]) -> Iterable[Finding
                        bucket.urn)
 
 
-_STORES_WITH_KEYS = tuple(sorted(_KEY_PATHS))
+_STORES_WITH_KEYS = tuple(sorted(STORE_KEY_PATHS))
 
 CONTROLS = [
     Control(
         "strata-data-store-cmk-encryption",
         "Data stores are encrypted at rest with a customer-managed KMS key, so that access to "
-        "the data is governed by the owning service's key policy and can be revoked or audited.",
+        "the data is governed by a key policy you control and can be revoked or audited.",
         severity="high", enforcement="mandatory", check=_check_cmk, types=_STORES_WITH_KEYS,
-        remediation="Pass the owning service's EncryptionKey to the component (kmsKeyId / "
-                    "kmsKeyArn / serverSideEncryption.kmsKeyArn / encryptionAtRestKmsKeyArn / "
-                    "keyId); never an alias/aws/* key.",
+        remediation="Set the store's key input (kmsKeyId / kmsKeyArn / "
+                    "serverSideEncryption.kmsKeyArn / encryptionAtRestKmsKeyArn / keyId) to a "
+                    "customer-managed KMS key; never an alias/aws/* key.",
         tags=("encryption",)),
     Control(
         "strata-rds-storage-encrypted",
