@@ -8,12 +8,13 @@ from typing import Any
 
 from .. import _aws
 from .._aws import STORE_KEY_PATHS
-from .._control import Control, Finding, Res, StackView, cannot_verify, fail, judge
-from .._values import ABSENT, as_bool, as_list, get, is_unknown, statements
+from .._control import Control, Finding, Res, cannot_verify, fail, judge
+from .._values import ABSENT, as_bool, as_list, get, is_unknown
 
-__all__ = ["CONTROLS", "cmk_findings"]
+__all__ = ["CONTROLS", "cmk_findings", "is_aws_managed_key"]
 
-def _aws_managed(key: str) -> bool:
+def is_aws_managed_key(key: str) -> bool:
+    """An `alias/aws/*` key: AWS-managed, its policy cannot be changed."""
     return key.startswith("alias/aws/") or ":alias/aws/" in key
 
 
@@ -24,7 +25,7 @@ def cmk_findings(props: Mapping[str, Any], path: str, fallback: str) -> list[Fin
     if key is ABSENT or key == "":
         return [fail(f"{path} is absent: data is encrypted with {fallback}, not a "
                      "customer-managed key")]
-    if isinstance(key, str) and _aws_managed(key):
+    if isinstance(key, str) and is_aws_managed_key(key):
         return [fail(f"{path} is the AWS-managed key {key!r}, not a customer-managed key")]
     return []
 
@@ -138,59 +139,20 @@ def _check_force_ssl(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
                  "connect without TLS")]
 
 
-def _companions(stack: StackView, bucket_urn: str, kind: str) -> list[Any]:
-    return [n for n in stack.of_type(kind)
-            if bucket_urn in n.property_dependencies.get("bucket", [])]
-
-
-def _check_s3_kms(stack: StackView, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
-    for bucket in stack.of_type(_aws.S3_BUCKET):
-        rules = as_list(get(bucket.props, "serverSideEncryptionConfiguration.rule", default=[]))
-        for sse in _companions(stack, bucket.urn,
-                               "aws:s3/bucketServerSideEncryptionConfiguration:"
-                               "BucketServerSideEncryptionConfiguration"):
-            rules += as_list(get(sse.props, "rules", default=[]))
-        if not rules:
-            yield fail("no server-side encryption configuration: objects are encrypted with "
-                       "SSE-S3, not a customer-managed KMS key", bucket.urn)
-            continue
-        for rule in rules:
-            algorithm = get(rule, "applyServerSideEncryptionByDefault.sseAlgorithm")
-            key = get(rule, "applyServerSideEncryptionByDefault.kmsMasterKeyId")
-            if is_unknown(algorithm) or is_unknown(key):
-                yield cannot_verify("rules.applyServerSideEncryptionByDefault", bucket.urn)
-            elif algorithm not in ("aws:kms", "aws:kms:dsse"):
-                yield fail(f"sseAlgorithm is {algorithm!r}, not aws:kms", bucket.urn)
-            elif key is ABSENT or (isinstance(key, str) and _aws_managed(key)):
-                yield fail("kmsMasterKeyId is absent or AWS-managed: objects use aws/s3",
-                           bucket.urn)
-
-
-def _denies_insecure_transport(doc: Any) -> bool | None:
-    stmts = statements(doc)
-    if stmts is None:
-        return None
-    for s in stmts:
-        cond = s.condition if isinstance(s.condition, dict) else {}
-        secure = get(cond, "Bool.aws:SecureTransport")
-        if s.effect == "Deny" and as_bool(secure) is False:
-            return True
-    return False
-
-
-def _check_s3_tls(stack: StackView, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
-    for bucket in stack.of_type(_aws.S3_BUCKET):
-        docs = [bucket.props.get("policy")] + [
-            p.props.get("policy")
-            for p in _companions(stack, bucket.urn, "aws:s3/bucketPolicy:BucketPolicy")]
-        verdicts = [_denies_insecure_transport(d) for d in docs if d not in (None, ABSENT)]
-        if any(v is True for v in verdicts):
-            continue
-        if any(v is None for v in verdicts):
-            yield cannot_verify("bucket policy", bucket.urn)
-        else:
-            yield fail("no bucket policy denies requests with aws:SecureTransport false",
-                       bucket.urn)
+def _check_timestream_rejected(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
+    base = "magneticStoreWriteProperties.magneticStoreRejectedDataLocation.s3Configuration"
+    location = get(res.props, base)
+    if is_unknown(location):
+        return [cannot_verify(base)]
+    if location is ABSENT:
+        return []  # no rejected records are written anywhere
+    # Timestream's S3Configuration.EncryptionOption defaults to SSE_S3.
+    findings = judge(location, "encryptionOption", lambda v: v == "SSE_KMS", "SSE_S3",
+                     f"{base}.encryptionOption is {{value}}: rejected records land in S3 "
+                     "without the customer-managed key")
+    if not findings:
+        findings = cmk_findings(location, "kmsKeyId", "the bucket's default key")
+    return findings
 
 
 _STORES_WITH_KEYS = tuple(sorted(STORE_KEY_PATHS))
@@ -268,19 +230,12 @@ CONTROLS = [
         remediation="Add parameter {name: \"rds.force_ssl\", value: \"1\"} to the parameter group.",
         tags=("encryption", "tls")),
     Control(
-        "strata-s3-bucket-kms-encryption",
-        "S3 buckets default-encrypt objects with a customer-managed KMS key.",
-        severity="high", enforcement="mandatory", check=_check_s3_kms, scope="stack",
-        fsbp="S3.17",
-        remediation="Add a BucketServerSideEncryptionConfiguration with sseAlgorithm \"aws:kms\" "
-                    "and the owner's kmsMasterKeyId (bucketKeyEnabled=True).",
+        "strata-timestream-rejected-data-cmk",
+        "Timestream tables that write rejected magnetic-store records to S3 encrypt them with "
+        "a customer-managed key, like the table itself.",
+        severity="medium", enforcement="mandatory", check=_check_timestream_rejected,
+        types=(_aws.TS_TABLE,),
+        remediation="Set magneticStoreRejectedDataLocation.s3Configuration.encryptionOption "
+                    "\"SSE_KMS\" and kmsKeyId to the table's customer-managed key.",
         tags=("encryption",)),
-    Control(
-        "strata-s3-bucket-tls-only",
-        "S3 bucket policies deny requests that do not use TLS.",
-        severity="medium", enforcement="mandatory", check=_check_s3_tls, scope="stack",
-        fsbp="S3.5",
-        remediation="Add a BucketPolicy statement: Effect Deny, Principal *, Action s3:*, "
-                    "Condition Bool aws:SecureTransport false.",
-        tags=("encryption", "tls")),
 ]

@@ -1,4 +1,5 @@
-"""Logging and monitoring: retained logs, database, broker and control-plane logs."""
+"""Logging and monitoring: retained logs; database, broker, control-plane and Prometheus
+workspace logs."""
 
 from __future__ import annotations
 
@@ -60,11 +61,22 @@ def _check_eks_logs(res: Res, cfg: Mapping[str, Any]) -> Iterable[Finding]:
     return []
 
 
+def _check_amp_logging(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
+    path = "loggingConfiguration.logGroupArn"
+    arn = get(res.props, path)
+    if is_unknown(arn):
+        return [cannot_verify(path)]
+    if isinstance(arn, str) and arn:
+        return []
+    return [fail(f"{path} is absent: rule evaluation and alert delivery errors of the "
+                 "workspace are not logged, so a broken alert fails silently")]
+
+
 CONTROLS = [
     Control(
         "strata-log-group-retention",
         "CloudWatch log groups keep logs for at least the configured days (0 = never expire).",
-        severity="low", enforcement="advisory", check=_check_retention,
+        severity="medium", enforcement="advisory", check=_check_retention,
         types=("aws:cloudwatch/logGroup:LogGroup",), fsbp="CloudWatch.16",
         config={"minRetentionDays": {"type": "number", "minimum": 1, "default": 365,
                                      "description": "Minimum retentionInDays."}},
@@ -102,4 +114,13 @@ CONTROLS = [
                                      "description": "Log types that must be enabled."}},
         remediation="Set enabledClusterLogTypes=[\"api\", \"audit\", \"authenticator\"].",
         tags=("logging", "kubernetes")),
+    Control(
+        "strata-amp-workspace-logging",
+        "Amazon Managed Service for Prometheus workspaces send their logs (rule evaluation, "
+        "alertmanager and ingestion errors) to CloudWatch Logs.",
+        severity="medium", enforcement="mandatory", check=_check_amp_logging,
+        types=("aws:amp/workspace:Workspace",),
+        remediation="Set loggingConfiguration={logGroupArn: \"<log group ARN>:*\"} with an "
+                    "encrypted, retained log group.",
+        tags=("logging", "monitoring")),
 ]

@@ -6,8 +6,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .. import _aws
-from .._control import Control, Finding, Res, StackView, cannot_verify, fail, judge
-from .._values import as_bool, at_least, get, is_true, is_unknown
+from .._control import Control, Finding, Res, judge
+from .._values import as_bool, at_least, is_true
 
 __all__ = ["CONTROLS"]
 
@@ -47,21 +47,6 @@ def _check_dynamo_deletion(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Findin
                  "deletionProtectionEnabled is {value}")
 
 
-def _check_s3_versioning(stack: StackView, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
-    versionings = stack.of_type("aws:s3/bucketVersioning:BucketVersioning")
-    for bucket in stack.of_type(_aws.S3_BUCKET):
-        statuses = [get(bucket.props, "versioning.enabled")]
-        statuses += [get(v.props, "versioningConfiguration.status") for v in versionings
-                     if bucket.urn in v.property_dependencies.get("bucket", [])]
-        if any(s is True or s == "Enabled" for s in statuses):
-            continue
-        if any(is_unknown(s) for s in statuses):
-            yield cannot_verify("versioningConfiguration.status", bucket.urn)
-        else:
-            yield fail("versioning is not Enabled: overwritten or deleted objects are lost",
-                       bucket.urn)
-
-
 CONTROLS = [
     Control(
         "strata-rds-backup-retention",
@@ -82,7 +67,7 @@ CONTROLS = [
     Control(
         "strata-rds-deletion-protection",
         "RDS instances and clusters have deletion protection on.",
-        severity="medium", enforcement="advisory", check=_check_rds_deletion, types=_RDS,
+        severity="low", enforcement="advisory", check=_check_rds_deletion, types=_RDS,
         fsbp="RDS.7, RDS.8",
         remediation="Set deletionProtection=True.",
         tags=("resilience",)),
@@ -96,7 +81,7 @@ CONTROLS = [
         "strata-rds-multi-az",
         "RDS instances run Multi-AZ, so an Availability Zone outage fails over instead of "
         "taking the database down.",
-        severity="low", enforcement="advisory", check=_check_multi_az,
+        severity="medium", enforcement="advisory", check=_check_multi_az,
         types=(_aws.RDS_INSTANCE,), fsbp="RDS.5",
         remediation="Set multiAz=True.",
         tags=("resilience",)),
@@ -106,13 +91,5 @@ CONTROLS = [
         severity="medium", enforcement="advisory", check=_check_dynamo_deletion,
         types=(_aws.DYNAMO_TABLE,), fsbp="DynamoDB.6",
         remediation="Set deletionProtectionEnabled=True.",
-        tags=("resilience",)),
-    Control(
-        "strata-s3-versioning",
-        "S3 buckets have versioning enabled, so overwritten or deleted objects can be "
-        "recovered.",
-        severity="low", enforcement="advisory", check=_check_s3_versioning, scope="stack",
-        fsbp="S3.14",
-        remediation="Add BucketVersioning with versioningConfiguration.status \"Enabled\".",
         tags=("resilience",)),
 ]
