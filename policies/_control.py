@@ -33,6 +33,7 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
+from ._servicer import JUDGED_TYPES
 from ._values import ABSENT, get, is_unknown, plain
 from .exemptions import EXEMPTIONS, Exemption, match_exemption
 
@@ -136,6 +137,9 @@ class StackView:
     def __init__(self, nodes: Iterable[Node]) -> None:
         self.nodes = list(nodes)
         self.by_urn = {n.urn: n for n in self.nodes}
+        self._by_type: dict[str, list[Node]] = {}
+        for node in self.nodes:
+            self._by_type.setdefault(node.type, []).append(node)
         self.memo: dict[Any, Any] = {}
         """Indexes derived from the stack once and shared by every control that asks."""
 
@@ -150,6 +154,9 @@ class StackView:
                    for r in manifest["resources"])
 
     def of_type(self, *types: str) -> list[Node]:
+        """Nodes of these types, in stack order."""
+        if len(types) == 1:
+            return list(self._by_type.get(types[0], ()))
         return [n for n in self.nodes if n.type in types]
 
     def ancestors(self, node: Node) -> Iterable[Node]:
@@ -200,6 +207,37 @@ class StackView:
 
 
 Check = Callable[[Any, Mapping[str, Any]], Iterable[Finding]]
+
+# The pack's servicer hands every policy the same props proxy (and every stack policy the same
+# resource list) within one request: convert it once and let the next policy reuse it. One
+# entry each, replaced atomically; a miss only costs a conversion.
+_last_props: tuple[Any, dict[str, Any]] = (None, {})
+_last_stack: tuple[Any, StackView | None] = (None, None)
+
+
+def _shared_plain(props: Any) -> dict[str, Any]:
+    global _last_props
+    source, converted = _last_props
+    if source is not props:
+        converted = plain(props)
+        _last_props = (props, converted)
+    return converted
+
+
+def _shared_stack(resources: Any) -> StackView:
+    global _last_stack
+    source, stack = _last_stack
+    if source is not resources or stack is None:
+        nodes = []
+        for r in resources:
+            parent = r.parent.urn if r.parent is not None else (r.opts.parent or None)
+            nodes.append(Node(
+                r.resource_type, r.name, r.urn, plain(r.props), parent,
+                [d.urn for d in r.dependencies],
+                {k: [d.urn for d in v] for k, v in r.property_dependencies.items()}))
+        stack = StackView(nodes)
+        _last_stack = (resources, stack)
+    return stack
 
 _SEVERITY = {s.value: s for s in Severity}
 _LEVEL = {e.value: e for e in EnforcementLevel}
@@ -303,11 +341,13 @@ class Control:
             meta["config_schema"] = PolicyConfigSchema(properties={k: dict(v) for k, v in
                                                                    self.config.items()})
         if self.scope == "resource":
-            return ResourceValidationPolicy(
+            policy = ResourceValidationPolicy(
                 self.name, self.description,
                 validate=lambda args, report: self._validate_resource(args, report, exemptions,
                                                                       today),
                 **meta)
+            setattr(policy, JUDGED_TYPES, frozenset(self.types))
+            return policy
         return StackValidationPolicy(
             self.name, self.description,
             validate=lambda args, report: self._validate_stack(args, report, exemptions, today),
@@ -319,20 +359,13 @@ class Control:
                            exemptions: tuple[Exemption, ...], today: _dt.date | None) -> None:
         if self.types and args.resource_type not in self.types:
             return
-        res = Res(args.resource_type, args.name, args.urn, plain(args.props))
+        res = Res(args.resource_type, args.name, args.urn, _shared_plain(args.props))
         self._run(lambda: self.check(res, self.settings(args.get_config())), args.urn,
                   report, args.not_applicable, exemptions, today)
 
     def _validate_stack(self, args: StackValidationArgs, report: Callable[..., None],
                         exemptions: tuple[Exemption, ...], today: _dt.date | None) -> None:
-        nodes = []
-        for r in args.resources:
-            parent = r.parent.urn if r.parent is not None else (r.opts.parent or None)
-            nodes.append(Node(
-                r.resource_type, r.name, r.urn, plain(r.props), parent,
-                [d.urn for d in r.dependencies],
-                {k: [d.urn for d in v] for k, v in r.property_dependencies.items()}))
-        stack = StackView(nodes)
+        stack = _shared_stack(args.resources)
         self._run(lambda: self.check(stack, self.settings(args.get_config())), None, report,
                   args.not_applicable, exemptions, today)
 

@@ -150,22 +150,33 @@ def condition_key_known(key: str) -> bool:
     return any(p.match(lowered) for p in service.condition_patterns)
 
 
+@lru_cache(maxsize=4096)
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c)
+                              for c in pattern) + r"\Z", re.S)
+
+
 def _glob_intersect(left: str, right: str) -> bool:
     """True if some string matches both IAM globs (`*` any run, `?` one character)."""
+    if "*" not in right and "?" not in right:
+        return _glob_regex(left).match(right) is not None
+    if "*" not in left and "?" not in left:
+        return _glob_regex(right).match(left) is not None
+    memo: dict[tuple[int, int], bool] = {}
 
-    @cache
     def step(i: int, j: int) -> bool:
-        if i == len(left) and j == len(right):
-            return True
+        if (i, j) in memo:
+            return memo[i, j]
         a = left[i] if i < len(left) else ""
         b = right[j] if j < len(right) else ""
-        if a == "*" and (step(i + 1, j) or (b != "" and step(i, j + 1))):
-            return True
-        if b == "*" and (step(i, j + 1) or (a != "" and step(i + 1, j))):
-            return True
-        if a not in ("", "*") and b not in ("", "*") and (a == b or "?" in (a, b)):
-            return step(i + 1, j + 1)
-        return False
+        star_left = a == "*" and (step(i + 1, j) or (b != "" and step(i, j + 1)))
+        star_right = not star_left and b == "*" and (step(i, j + 1) or (a != "" and
+                                                                         step(i + 1, j)))
+        result = (not a and not b) or star_left or star_right or (
+            a not in ("", "*") and b not in ("", "*") and (a == b or "?" in (a, b))
+            and step(i + 1, j + 1))
+        memo[i, j] = result
+        return result
 
     return step(0, 0)
 
@@ -173,6 +184,7 @@ def _glob_intersect(left: str, right: str) -> bool:
 _VARIABLE = re.compile(r"\$\{[^}]*\}")
 
 
+@lru_cache(maxsize=65536)
 def arn_could_match(arn_format: str, resource: str) -> bool:
     """Whether a Resource element (an ARN, possibly with wildcards) can name a resource of this
     ARN format (`arn:${Partition}:kafka:${Region}:${Account}:cluster/${ClusterName}/...`).

@@ -1,4 +1,5 @@
-"""Serve the pack to the engine: pulumi_policy's Analyzer servicer, with the pack's own version.
+"""Serve the pack to the engine: the Analyzer servicer (`_servicer.py`), with the pack's own
+version.
 
 `pulumi_policy.PolicyPack` always reports version "0.0.1" over GetAnalyzerInfo and expects the
 version in PulumiPolicy.yaml instead (the CLI prefers that file's `version` when it is set:
@@ -17,10 +18,10 @@ from concurrent import futures
 import grpc
 from pulumi.runtime.proto import analyzer_pb2_grpc
 from pulumi_policy import EnforcementLevel, Policy
-from pulumi_policy.policy import _PolicyAnalyzerServicer
 
 from . import __version__
 from ._catalog import PACK_NAME, all_controls
+from ._servicer import PackServicer
 
 __all__ = ["DESCRIPTION", "serve", "servicer"]
 
@@ -30,12 +31,12 @@ DESCRIPTION = ("AWS security controls (FSBP-mapped) for data platforms, and conf
 _MAX_MESSAGE = 400 * 1024 * 1024
 
 
-def servicer(policies: Sequence[Policy] | None = None) -> _PolicyAnalyzerServicer:
+def servicer(policies: Sequence[Policy] | None = None) -> PackServicer:
     """The Analyzer servicer for the pack (every control unless `policies` is given)."""
     chosen: list[Policy] = (list(policies) if policies is not None
                             else [c.to_policy() for c in all_controls()])
-    return _PolicyAnalyzerServicer(PACK_NAME, __version__, chosen, EnforcementLevel.ADVISORY,
-                                   description=DESCRIPTION)
+    return PackServicer(PACK_NAME, __version__, chosen, EnforcementLevel.ADVISORY,
+                        description=DESCRIPTION)
 
 
 def serve() -> None:

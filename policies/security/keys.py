@@ -37,7 +37,7 @@ def _check_explicit_policy(stack: StackView, _cfg: Mapping[str, Any]) -> Iterabl
             continue  # declared, only its content is unknown: the policy controls judge it
         if policy not in (ABSENT, None, ""):
             continue
-        if any(key.urn in p.property_dependencies.get("keyId", []) for p in key_policies):
+        if stack.dependents(key.urn, "keyId", KEY_POLICY):
             continue
         if any(is_unknown(p.props.get("keyId")) for p in key_policies):
             yield cannot_verify("aws:kms/keyPolicy:KeyPolicy keyId", key.urn)

@@ -46,7 +46,7 @@ def _check_rotation(stack: StackView, cfg: Mapping[str, Any]) -> Iterable[Findin
     rotations = stack.of_type(SECRET_ROTATION)
     maximum = cfg["maxRotationDays"]
     for secret in stack.of_type(_aws.SECRET):
-        mine = [r for r in rotations if secret.urn in r.property_dependencies.get("secretId", [])]
+        mine = stack.dependents(secret.urn, "secretId", SECRET_ROTATION)
         if not mine:
             if any(is_unknown(r.props.get("secretId")) for r in rotations):
                 yield cannot_verify("SecretRotation secretId", secret.urn)

@@ -149,3 +149,21 @@ def test_active_exemption_is_reported_and_expired_one_is_not_honoured() -> None:
     verdict = analyze_stack("strata-vpc-flow-logs", manifest, exemptions=[expired])
     assert verdict.violations == ["no aws:ec2/flowLog:FlowLog takes this VPC's id as vpcId "
                                   "(exemption expired 2000-01-01, not honoured: old)"]
+
+
+def test_namespace_placement_unknown_is_cannot_verify_not_a_pass() -> None:
+    """A namespace whose name is unknown cannot be matched to NetworkPolicies that name their
+    namespace instead of depending on it; one that depends on it still counts."""
+    manifest = compliant_manifest()
+    _res(manifest, "orders-ns")["inputs"]["metadata"]["name"] = UNKNOWN
+    deny = _res(manifest, "orders-default-deny")
+    deny["propertyDependencies"] = {}
+    verdict = analyze_stack("strata-namespace-default-deny", manifest)
+    assert verdict.cannot_verify and not verdict.violations
+    deny["propertyDependencies"] = {"metadata": [_res(manifest, "orders-ns")["urn"]]}
+    assert analyze_stack("strata-namespace-default-deny", manifest).passed
+    _res(manifest, "orders-ns")["inputs"]["metadata"]["name"] = "orders"
+    deny["propertyDependencies"] = {}
+    deny["inputs"]["metadata"]["namespace"] = UNKNOWN
+    verdict = analyze_stack("strata-namespace-default-deny", manifest)
+    assert verdict.cannot_verify and not verdict.violations
