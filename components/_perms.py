@@ -17,6 +17,7 @@ import pulumi
 __all__ = [
     "ARN_CHARS",
     "DYNAMODB_READ",
+    "DYNAMODB_READ_STREAM",
     "DYNAMODB_WRITE",
     "KAFKA_CLUSTER_CONNECT",
     "KAFKA_CONSUME_GROUP",
@@ -46,6 +47,9 @@ DYNAMODB_READ = (
     "dynamodb:Scan",             # exports and backfills
     "dynamodb:ConditionCheckItem",  # TransactWriteItems condition checks read only
     "dynamodb:DescribeTable",    # SDKs describe before use
+)
+DYNAMODB_READ_STREAM = (
+    # Authorised on the stream ARN (`table/<name>/stream/<label>`), never the table's.
     "dynamodb:DescribeStream",   # stream consumers locate shards
     "dynamodb:GetRecords",       # read change records
     "dynamodb:GetShardIterator",  # position in a stream shard

@@ -15,6 +15,7 @@ from components._arns import KMS_KEY_ARN_MAX_CHARS, arn_max_chars
 from components._dynamodb_alarms import table_alarms, table_metrics
 from components._perms import (
     DYNAMODB_READ,
+    DYNAMODB_READ_STREAM,
     DYNAMODB_WRITE,
     KMS_DECRYPT,
     KMS_ENCRYPT_DECRYPT,
@@ -273,12 +274,13 @@ class KeyValueTable(pulumi.ComponentResource):
 
     def read_grants(self) -> list[Grant]:
         """Read items and indexes (and the stream, when on); decrypt with the key."""
-        resources: list[Any] = [self._table.arn, *self.index_arns()]
+        statements = [statement(DYNAMODB_READ, [self._table.arn, *self.index_arns()],
+                                sid="ReadTable")]
         if self._stream:
-            resources.append(self._table.stream_arn)
-        return [grant([statement(DYNAMODB_READ, resources, sid="ReadTable"),
-                       statement(KMS_DECRYPT, [self._key_arn], sid="Key")],
-                      output_chars=self._arn_bound())]
+            statements.append(statement(DYNAMODB_READ_STREAM, [self._table.stream_arn],
+                                        sid="ReadStream"))
+        statements.append(statement(KMS_DECRYPT, [self._key_arn], sid="Key"))
+        return [grant(statements, output_chars=self._arn_bound())]
 
     def write_grants(self) -> list[Grant]:
         """Write items; encrypt and decrypt with the key."""

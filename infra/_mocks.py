@@ -72,6 +72,33 @@ EXTRA_OUTPUTS: dict[str, dict[str, Any]] = {
 }
 
 
+def _arn(typ: str, inputs: dict[str, Any], physical: str, region: str) -> str:
+    """The ARN in the format AWS gives the type (the IAM catalog check judges grants by it)."""
+    module = typ.split(":")[1].split("/")[0] if ":" in typ else "mock"
+    kind = typ.rsplit(":", 1)[-1].lower()
+    account = ACCOUNT_ID
+    if typ == "aws:cloudwatch/logGroup:LogGroup":
+        return f"arn:aws:logs:{region}:{account}:log-group:{physical}"
+    if typ == "aws:s3/bucket:Bucket":
+        return f"arn:aws:s3:::{inputs.get('bucket') or str(inputs.get('bucketPrefix', '')) + 'mock'}"
+    if typ == "aws:secretsmanager/secret:Secret":
+        return f"arn:aws:secretsmanager:{region}:{account}:secret:{physical}-AbCdEf"
+    if typ == "aws:sns/topic:Topic":
+        return f"arn:aws:sns:{region}:{account}:{physical}"
+    if typ == "aws:ssm/parameter:Parameter":
+        return f"arn:aws:ssm:{region}:{account}:parameter/{physical.lstrip('/')}"
+    if typ == "aws:amp/workspace:Workspace":
+        return f"arn:aws:aps:{region}:{account}:workspace/ws-{physical}"
+    if typ == "aws:timestreamwrite/database:Database":
+        return f"arn:aws:timestream:{region}:{account}:database/{inputs.get('databaseName')}"
+    if typ == "aws:timestreamwrite/table:Table":
+        return (f"arn:aws:timestream:{region}:{account}:database/{inputs.get('databaseName')}"
+                f"/table/{inputs.get('tableName')}")
+    if module == "iam":  # IAM ARNs carry no region
+        return f"arn:aws:iam::{account}:{kind}/{physical}"
+    return f"arn:aws:{module}:{region}:{account}:{kind}/{physical}"
+
+
 class StrataMocks(pulumi.runtime.Mocks):
     """Deterministic IDs and ARNs so that grant documents and key policies render."""
 
@@ -79,13 +106,10 @@ class StrataMocks(pulumi.runtime.Mocks):
         self.region = region
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        module = args.typ.split(":")[1].split("/")[0] if ":" in args.typ else "mock"
-        kind = args.typ.rsplit(":", 1)[-1].lower()
         physical = args.inputs.get("name") or args.name
-        region = "" if module == "iam" else self.region  # IAM ARNs carry no region
         state = {
             **args.inputs,
-            "arn": f"arn:aws:{module}:{region}:{ACCOUNT_ID}:{kind}/{physical}",
+            "arn": _arn(args.typ, args.inputs, str(physical), self.region),
             "id": f"{args.name}-id",
             "name": physical,
             **EXTRA_OUTPUTS.get(args.typ, {}),

@@ -1,27 +1,37 @@
-"""The Strata policy pack: assembles the controls, nothing else.
+"""The pack's entry point: what the engine runs, whatever this folder is called.
 
-The engine starts a Python pack as `python -u -m pulumi.policy <engine> <pack dir>` with the
-pack dir as working directory, and `runpy.run_path(<pack dir>)` puts that directory first on
-sys.path. The controls import each other as `policies.*` (the same names tests use), so the
-pack's parent goes on sys.path instead, and the pack dir comes off it: its modules
-(`kubernetes.py`, ...) must not shadow top-level packages.
+The Python language host starts a pack as `python -u -m pulumi.policy <engine> <pack dir>`,
+which executes this file with `runpy.run_path(<pack dir>)`: the pack dir becomes the working
+directory and the first entry of sys.path, and nothing is importable as a package. The pack's
+modules import each other relatively, so this file loads the folder as a package under a private
+name from its own location, whatever the folder is named, and takes the pack dir off sys.path so
+that its subpackages never shadow top-level packages.
 """
 
+from __future__ import annotations
+
+import importlib
+import importlib.util
 import os
 import sys
+from types import ModuleType
 
 _PACK_DIR = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _PACK_DIR]
-sys.path.insert(0, os.path.dirname(_PACK_DIR))
+_PACKAGE = "_policy_pack"
 
-from pulumi_policy import EnforcementLevel, PolicyPack  # noqa: E402
 
-from policies._catalog import PACK_NAME, all_controls  # noqa: E402
+def load_pack() -> ModuleType:
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _PACK_DIR]
+    spec = importlib.util.spec_from_file_location(
+        _PACKAGE, os.path.join(_PACK_DIR, "__init__.py"), submodule_search_locations=[_PACK_DIR])
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load the policy pack in {_PACK_DIR}")
+    package = importlib.util.module_from_spec(spec)
+    sys.modules[_PACKAGE] = package
+    spec.loader.exec_module(package)
+    return package
 
-PolicyPack(
-    name=PACK_NAME,
-    enforcement_level=EnforcementLevel.ADVISORY,
-    policies=[control.to_policy() for control in all_controls()],
-    description="Strata data platform guardrails: encryption, private networking, least "
-                "privilege, ownership, resilience and tenancy.",
-)
+
+if __name__ == "__main__":
+    load_pack()
+    importlib.import_module(f"{_PACKAGE}._serve").serve()

@@ -7,6 +7,7 @@ __all__ = [
     "DATA_STORES",
     "KEYS",
     "OWNED",
+    "STORE_KEY_PATHS",
     "TAGGABLE",
     "TOPICS",
     "UNTAGGABLE",
@@ -85,3 +86,16 @@ def takes_tags(resource_type: str, props: dict[str, object]) -> bool:
     if resource_type in UNTAGGABLE or not resource_type.startswith("aws:"):
         return False
     return "tags" in props
+
+
+STORE_KEY_PATHS: dict[str, tuple[str, str]] = {
+    RDS_INSTANCE: ("kmsKeyId", "aws/rds"),
+    RDS_CLUSTER: ("kmsKeyId", "aws/rds"),
+    DYNAMO_TABLE: ("serverSideEncryption.kmsKeyArn", "an AWS-owned key"),
+    MSK_CLUSTER: ("encryptionInfo.encryptionAtRestKmsKeyArn", "aws/kafka"),
+    TS_DATABASE: ("kmsKeyId", "aws/timestream"),
+    SECRET: ("kmsKeyId", "aws/secretsmanager"),
+    "aws:amp/workspace:Workspace": ("kmsKeyArn", "an AWS-owned key"),
+    "aws:ssm/parameter:Parameter": ("keyId", "aws/ssm"),
+}
+"""Which input holds each store's key, and what encrypts the data when it is left out."""

@@ -33,8 +33,9 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
-from policies._values import ABSENT, get, is_unknown, plain
-from policies.exemptions import EXEMPTIONS, Exemption, match_exemption
+from ._servicer import JUDGED_TYPES
+from ._values import ABSENT, get, is_unknown, plain
+from .exemptions import EXEMPTIONS, Exemption, match_exemption
 
 __all__ = [
     "Control",
@@ -50,6 +51,13 @@ __all__ = [
 FSBP = "AWS Foundational Security Best Practices"
 FSBP_URL = "https://docs.aws.amazon.com/securityhub/latest/userguide/fsbp-standard.html"
 CANNOT_VERIFY = "cannot verify"
+NOT_IN_FSBP = frozenset({"CloudWatch.16", "EC2.53", "EC2.54", "KMS.4", "MSK.2", "S3.14", "S3.17",
+                         "SNS.1"})
+"""Security Hub controls outside the FSBP standard (CIS, NIST 800-53 or PCI only; SNS.1 left
+FSBP in April 2024), per Security Hub's control list: reports name them "Security Hub"."""
+IGNORED_CONFIG_KEYS = ("enforcementLevel", "reason")
+"""Policy-config keys every control accepts and does not read: the engine's enforcement level,
+and the reason a stack deviates from the default (kept next to the setting it explains)."""
 
 
 @dataclass(frozen=True)
@@ -124,11 +132,31 @@ class Node:
 
 
 class StackView:
+    """Every resource of the stack, as stack controls see it."""
+
     def __init__(self, nodes: Iterable[Node]) -> None:
         self.nodes = list(nodes)
         self.by_urn = {n.urn: n for n in self.nodes}
+        self._by_type: dict[str, list[Node]] = {}
+        for node in self.nodes:
+            self._by_type.setdefault(node.type, []).append(node)
+        self.memo: dict[Any, Any] = {}
+        """Indexes derived from the stack once and shared by every control that asks."""
+
+    @classmethod
+    def from_manifest(cls, manifest: Mapping[str, Any]) -> StackView:
+        """A manifest (`strata synth`'s format) as stack controls see it, for tests that call
+        a control's logic on a whole stack without the Analyzer protocol."""
+        return cls(Node(str(r["type"]), str(r["name"]), str(r["urn"]),
+                        plain(r.get("inputs") or {}), r.get("parent") or None,
+                        list(r.get("dependencies") or []),
+                        {k: list(v) for k, v in (r.get("propertyDependencies") or {}).items()})
+                   for r in manifest["resources"])
 
     def of_type(self, *types: str) -> list[Node]:
+        """Nodes of these types, in stack order."""
+        if len(types) == 1:
+            return list(self._by_type.get(types[0], ()))
         return [n for n in self.nodes if n.type in types]
 
     def ancestors(self, node: Node) -> Iterable[Node]:
@@ -148,12 +176,68 @@ class StackView:
                 return ancestor.tags[key]
         return ABSENT
 
+    def dependents(self, urn: str, prop: str, type_: str) -> list[Node]:
+        """Nodes of `type_` whose `prop` input depends on `urn` (indexed once per type/prop)."""
+        key = ("dependents", type_, prop)
+        index: dict[str, list[Node]] | None = self.memo.get(key)
+        if index is None:
+            index = {}
+            for node in self.of_type(type_):
+                for dependency in node.property_dependencies.get(prop, []):
+                    index.setdefault(dependency, []).append(node)
+            self.memo[key] = index
+        return index.get(urn, [])
+
+    def with_value(self, type_: str, prop: str, value: Any) -> list[Node]:
+        """Nodes of `type_` whose top-level input `prop` equals `value` (indexed once)."""
+        key = ("with_value", type_, prop)
+        index: dict[Any, list[Node]] | None = self.memo.get(key)
+        if index is None:
+            index = {}
+            for node in self.of_type(type_):
+                found = node.props.get(prop)
+                if isinstance(found, str | int | float | bool):
+                    index.setdefault(found, []).append(node)
+            self.memo[key] = index
+        return index.get(value, []) if isinstance(value, str | int | float | bool) else []
+
     def deps_of(self, node: Node, prop: str) -> list[Node]:
         return [self.by_urn[u] for u in node.property_dependencies.get(prop, [])
                 if u in self.by_urn]
 
 
 Check = Callable[[Any, Mapping[str, Any]], Iterable[Finding]]
+
+# The pack's servicer hands every policy the same props proxy (and every stack policy the same
+# resource list) within one request: convert it once and let the next policy reuse it. One
+# entry each, replaced atomically; a miss only costs a conversion.
+_last_props: tuple[Any, dict[str, Any]] = (None, {})
+_last_stack: tuple[Any, StackView | None] = (None, None)
+
+
+def _shared_plain(props: Any) -> dict[str, Any]:
+    global _last_props
+    source, converted = _last_props
+    if source is not props:
+        converted = plain(props)
+        _last_props = (props, converted)
+    return converted
+
+
+def _shared_stack(resources: Any) -> StackView:
+    global _last_stack
+    source, stack = _last_stack
+    if source is not resources or stack is None:
+        nodes = []
+        for r in resources:
+            parent = r.parent.urn if r.parent is not None else (r.opts.parent or None)
+            nodes.append(Node(
+                r.resource_type, r.name, r.urn, plain(r.props), parent,
+                [d.urn for d in r.dependencies],
+                {k: [d.urn for d in v] for k, v in r.property_dependencies.items()}))
+        stack = StackView(nodes)
+        _last_stack = (resources, stack)
+    return stack
 
 _SEVERITY = {s.value: s for s in Severity}
 _LEVEL = {e.value: e for e in EnforcementLevel}
@@ -181,23 +265,66 @@ class Control:
     types: tuple[str, ...] = ()
     """Resource types judged (resource controls); empty means every type."""
     fsbp: str | None = None
-    """AWS FSBP control id(s), e.g. "RDS.3"; None for a Strata baseline control."""
+    """AWS Security Hub control id(s), e.g. "RDS.3" (FSBP unless listed in NOT_IN_FSBP);
+    None for a control with no Security Hub equivalent."""
     config: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     """JSON-schema properties of the control's config; each has a `default`."""
     tags: tuple[str, ...] = ()
+    family: Literal["security", "governance"] = "security"
+    """security: AWS/Kubernetes best practice, no assumption about the stack; governance: a
+    platform convention (tag schema, ownership), configurable or disabled per stack."""
 
     def defaults(self) -> dict[str, Any]:
         return {k: v["default"] for k, v in self.config.items() if "default" in v}
 
     def settings(self, configured: Mapping[str, Any] | None) -> dict[str, Any]:
+        """Schema defaults overlaid with the stack's policy config.
+
+        `enforcementLevel` is the engine's and `reason` documents a deviation (both ignored
+        here). Any other key the control does not declare is refused: the CLI's schema check
+        lets unknown keys through, and a misspelt threshold must not silently fall back to
+        its default.
+        """
         merged = self.defaults()
-        merged.update(plain(configured or {}))
-        merged.pop("enforcementLevel", None)
+        given = plain(configured or {})
+        unknown = sorted(set(given) - set(self.config) - set(IGNORED_CONFIG_KEYS))
+        if unknown:
+            known = ", ".join(sorted(self.config)) or "none"
+            raise ValueError(f"policy config for {self.name} has unknown key(s) "
+                             f"{', '.join(unknown)}; known: {known} (plus "
+                             f"{', '.join(IGNORED_CONFIG_KEYS)})")
+        merged.update(given)
+        for key in IGNORED_CONFIG_KEYS:
+            merged.pop(key, None)
         return merged
+
+    def _ids(self) -> tuple[list[str], list[str]]:
+        ids = [i.strip() for i in (self.fsbp or "").split(",") if i.strip()]
+        return ([i for i in ids if i not in NOT_IN_FSBP], [i for i in ids if i in NOT_IN_FSBP])
 
     @property
     def framework(self) -> str:
-        return f"FSBP {self.fsbp}" if self.fsbp else "Strata baseline"
+        """"FSBP RDS.2", "Security Hub KMS.4" (a Security Hub control outside FSBP), both, or
+        "Strata baseline"."""
+        if not self.fsbp:
+            return "Strata baseline"
+        fsbp, other = self._ids()
+        parts = ([f"FSBP {', '.join(fsbp)}"] if fsbp else []) + (
+            [f"Security Hub {', '.join(other)}"] if other else [])
+        return "; ".join(parts)
+
+    def _compliance_framework(self) -> PolicyComplianceFramework:
+        if not self.fsbp:
+            return PolicyComplianceFramework(name="strata", version="1.0.0", reference=self.name,
+                                             specification="Strata platform baseline")
+        fsbp, _ = self._ids()
+        if fsbp:  # reports print "FSBP <reference>"
+            return PolicyComplianceFramework(name="fsbp", version="1.0.0",
+                                             reference=self.framework.removeprefix("FSBP "),
+                                             specification=FSBP)
+        return PolicyComplianceFramework(name="securityhub", version="1.0.0",
+                                         reference=self.framework,
+                                         specification="AWS Security Hub controls")
 
     def to_policy(self, exemptions: tuple[Exemption, ...] = EXEMPTIONS,
                   today: _dt.date | None = None,
@@ -207,23 +334,20 @@ class Control:
             "severity": _SEVERITY[self.severity],
             "remediation_steps": self.remediation,
             "tags": list(self.tags) or None,
-            "framework": PolicyComplianceFramework(
-                name="fsbp" if self.fsbp else "strata",
-                version="1.0.0",
-                reference=self.fsbp or self.name,
-                specification=FSBP if self.fsbp else "Strata platform baseline",
-            ),
+            "framework": self._compliance_framework(),
             "url": FSBP_URL if self.fsbp else None,
         }
         if self.config:
             meta["config_schema"] = PolicyConfigSchema(properties={k: dict(v) for k, v in
                                                                    self.config.items()})
         if self.scope == "resource":
-            return ResourceValidationPolicy(
+            policy = ResourceValidationPolicy(
                 self.name, self.description,
                 validate=lambda args, report: self._validate_resource(args, report, exemptions,
                                                                       today),
                 **meta)
+            setattr(policy, JUDGED_TYPES, frozenset(self.types))
+            return policy
         return StackValidationPolicy(
             self.name, self.description,
             validate=lambda args, report: self._validate_stack(args, report, exemptions, today),
@@ -235,20 +359,13 @@ class Control:
                            exemptions: tuple[Exemption, ...], today: _dt.date | None) -> None:
         if self.types and args.resource_type not in self.types:
             return
-        res = Res(args.resource_type, args.name, args.urn, plain(args.props))
+        res = Res(args.resource_type, args.name, args.urn, _shared_plain(args.props))
         self._run(lambda: self.check(res, self.settings(args.get_config())), args.urn,
                   report, args.not_applicable, exemptions, today)
 
     def _validate_stack(self, args: StackValidationArgs, report: Callable[..., None],
                         exemptions: tuple[Exemption, ...], today: _dt.date | None) -> None:
-        nodes = []
-        for r in args.resources:
-            parent = r.parent.urn if r.parent is not None else (r.opts.parent or None)
-            nodes.append(Node(
-                r.resource_type, r.name, r.urn, plain(r.props), parent,
-                [d.urn for d in r.dependencies],
-                {k: [d.urn for d in v] for k, v in r.property_dependencies.items()}))
-        stack = StackView(nodes)
+        stack = _shared_stack(args.resources)
         self._run(lambda: self.check(stack, self.settings(args.get_config())), None, report,
                   args.not_applicable, exemptions, today)
 
@@ -269,8 +386,11 @@ class Control:
                 continue
             active, expired = match_exemption(self.name, target, exemptions, today)
             if active is not None:
-                exempted.append(f"{target}: {active.reason} (approved by {active.approved_by},"
-                                f" expires {active.expires.isoformat()})")
+                # The engine gets one not-applicable reason: items are "; "-separated and each
+                # is "<urn>: <text>", so neither separator may appear inside an item.
+                text = (f"{active.reason} (approved by {active.approved_by}, expires "
+                        f"{active.expires.isoformat()}) waives: {finding.message}")
+                exempted.append(f"{target}: " + text.replace("; ", ", "))
                 continue
             message = finding.message
             if expired is not None:

@@ -9,7 +9,7 @@ JSON strings, booleans sometimes as strings ("true") in pulumi-aws v7 launch tem
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 __all__ = [
@@ -18,8 +18,11 @@ __all__ = [
     "Statement",
     "as_bool",
     "as_list",
+    "at_least",
     "get",
+    "is_true",
     "is_unknown",
+    "not_true",
     "plain",
     "statements",
     "tags_of",
@@ -125,6 +128,20 @@ def as_bool(value: Any) -> bool | None:
     if isinstance(value, int | float):
         return bool(value)
     return None
+
+
+def is_true(value: Any) -> bool:
+    return as_bool(value) is True
+
+
+def not_true(value: Any) -> bool:
+    """Absent, false or not a boolean: the predicate for settings that must stay off."""
+    return as_bool(value) is not True
+
+
+def at_least(minimum: float) -> Callable[[Any], bool]:
+    """Predicate: a number (not a boolean) of at least `minimum`."""
+    return lambda v: isinstance(v, int | float) and not isinstance(v, bool) and v >= minimum
 
 
 def tags_of(props: Mapping[str, Any]) -> dict[str, Any]:

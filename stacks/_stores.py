@@ -30,11 +30,6 @@ __all__ = ["build_stores"]
 
 DEPLOYED_MASTER_USERNAME = "strata_admin"
 """Create-only on RDS, Aurora and InfluxDB: the user the existing stores were created with."""
-SERVER_ACCESS_LOGGING = False
-"""Off until the policy pack accepts SSE-S3 on S3 server-access-log buckets (S3 cannot deliver
-access logs to an SSE-KMS bucket); the components turn it on by default."""
-
-
 def build_stores(context: ServiceContext, parent: pulumi.Resource) -> list[DataStore]:
     stores: list[DataStore] = []
     if context.service.postgres is not None:
@@ -149,7 +144,6 @@ def _timeseries(context: ServiceContext,
             # Create-only: the values the deployed instances were created with.
             "username": DEPLOYED_MASTER_USERNAME,
             "organization": "strata",
-            "server_access_logging": SERVER_ACCESS_LOGGING,
         }, opts=opts)
     return LiveAnalyticsDatabase(name, {
         "database_name": context.prefix,
@@ -159,5 +153,4 @@ def _timeseries(context: ServiceContext,
         "tables": {table: {"memory_retention_hours": t.memory_retention_hours,
                            "magnetic_retention_days": t.magnetic_retention_days}
                    for table, t in spec.tables.items()},
-        "server_access_logging": SERVER_ACCESS_LOGGING,
     }, opts=opts)

@@ -121,9 +121,13 @@ def test_grants_name_exactly_the_table_its_indexes_and_stream(mocked, tags):
                               "payments-intents-write-payments-role-own-0"}
     read = {s["Sid"]: s for s in
             documents["payments-intents-read-payments-role-own-0"]["Statement"]}
-    assert read["ReadTable"]["Resource"] == [TABLE_ARN, f"{TABLE_ARN}/index/by-order",
-                                             f"{TABLE_ARN}/stream/mock"]
+    assert read["ReadTable"]["Resource"] == [TABLE_ARN, f"{TABLE_ARN}/index/by-order"]
     assert "dynamodb:PutItem" not in read["ReadTable"]["Action"]
+    # Stream actions are authorised on the stream ARN only; on the table they grant nothing.
+    assert read["ReadStream"]["Resource"] == [f"{TABLE_ARN}/stream/mock"]
+    assert set(read["ReadStream"]["Action"]) == {
+        "dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"}
+    assert not {"dynamodb:GetRecords"} & set(read["ReadTable"]["Action"])
     assert read["Key"]["Resource"] == [KEY_ARN] and "kms:Encrypt" not in read["Key"]["Action"]
     write = {s["Sid"]: s for s in
              documents["payments-intents-write-payments-role-own-0"]["Statement"]}

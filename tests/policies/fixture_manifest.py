@@ -74,8 +74,20 @@ def compliant_manifest() -> dict[str, Any]:
     b = Builder()
     platform = _tags("platform", "internal")
     b.add("strata:index:Platform", "platform", custom=False)
-    b.add("aws:kms/key:Key", "platform-key", {"enableKeyRotation": True, "tags": platform},
-          parent="platform")
+    b.add("aws:kms/key:Key", "platform-key", {
+        "enableKeyRotation": True, "tags": platform, "policy": _doc(
+            {"Sid": "Admin", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123:root"},
+             "Action": "kms:*", "Resource": "*"},
+            {"Sid": "Logs", "Effect": "Allow",
+             "Principal": {"Service": "logs.eu-west-1.amazonaws.com"},
+             "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*",
+                        "kms:Describe*"], "Resource": "*",
+             "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn":
+                                       "arn:aws:logs:eu-west-1:123:*"}}},
+            {"Sid": "Alarms", "Effect": "Allow",
+             "Principal": {"Service": "cloudwatch.amazonaws.com"},
+             "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*"})},
+        parent="platform")
     b.add("aws:ec2/vpc:Vpc", "vpc", {"cidrBlock": "10.0.0.0/16", "tags": platform},
           parent="platform")
     b.add("aws:cloudwatch/logGroup:LogGroup", "flow-logs", {
@@ -106,7 +118,8 @@ def compliant_manifest() -> dict[str, Any]:
                                                           "logGroup": "kafka"}}},
         "tags": platform}, parent="platform", deps={"encryptionInfo": ["platform-key"]})
     b.add("aws:sns/topic:Topic", "alerts", {"kmsMasterKeyId": "arn:aws:kms:eu-west-1:123:key/p",
-                                            "tags": platform}, parent="platform")
+                                            "tags": platform},
+          parent="platform", deps={"kmsMasterKeyId": ["platform-key"]})
 
     _service(b, "orders")
     orders = _tags("orders")
@@ -119,6 +132,8 @@ def compliant_manifest() -> dict[str, Any]:
         "publiclyAccessible": False, "backupRetentionPeriod": 7, "deletionProtection": True,
         "multiAz": True, "skipFinalSnapshot": False, "finalSnapshotIdentifier": "orders-final",
         "manageMasterUserPassword": True, "username": "strata",
+        "iamDatabaseAuthenticationEnabled": True, "monitoringInterval": 60,
+        "copyTagsToSnapshot": True, "port": 6432,
         "enabledCloudwatchLogsExports": ["postgresql", "upgrade"], "tags": orders},
         parent="orders", deps={"kmsKeyId": ["orders-key"]})
     b.add("aws:msk/topic:Topic", "orders-events", {
@@ -158,7 +173,9 @@ def compliant_manifest() -> dict[str, Any]:
                                            "kafka-cluster:DescribeTopic",
                                            "kafka-cluster:AlterGroup",
                                            "kafka-cluster:DescribeGroup"],
-             "Resource": ["arn:aws:kafka:eu-west-1:123:topic/kafka/1/orders.events"]})},
+             "Resource": ["arn:aws:kafka:eu-west-1:123:cluster/kafka/1",
+                          "arn:aws:kafka:eu-west-1:123:topic/kafka/1/orders.events",
+                          "arn:aws:kafka:eu-west-1:123:group/kafka/1/payments"]})},
         parent="payments", deps={"role": ["payments-role"], "policy": ["kafka", "orders-events"]})
 
     for store in ("orders-db", "payments-table", "kafka"):

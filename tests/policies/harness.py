@@ -11,11 +11,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pulumi_policy import EnforcementLevel
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 
 from infra._check_protocol import analyzer_resources, to_struct
 from policies._catalog import all_controls
+from policies._serve import servicer as pack_servicer
 from policies.exemptions import Exemption
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
@@ -36,10 +36,9 @@ class Verdict:
 
 def servicer(exemptions: Sequence[Exemption] = (), today: _dt.date | None = None,
              names: Sequence[str] | None = None) -> _PolicyAnalyzerServicer:
+    """The servicer the pack serves, limited to `names` and given these exemptions."""
     controls = [c for c in all_controls() if names is None or c.name in names]
-    return _PolicyAnalyzerServicer(
-        "strata", "0.0.1", [c.to_policy(tuple(exemptions), today) for c in controls],
-        EnforcementLevel.ADVISORY)
+    return pack_servicer([c.to_policy(tuple(exemptions), today) for c in controls])
 
 
 def _configure(svc: _PolicyAnalyzerServicer, config: Mapping[str, Mapping[str, Any]]) -> None:

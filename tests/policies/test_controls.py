@@ -4,27 +4,23 @@ pulumi_policy's own Analyze."""
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
 import pytest
 
 from policies._catalog import all_controls
+from tests.policies._cases import (
+    KEY,
+    TAGS,
+    Case,
+    case_id,
+    check_absent,
+    check_bad,
+    check_good,
+    check_unknown,
+)
 from tests.policies.harness import UNKNOWN, analyze
-
-KEY = "arn:aws:kms:eu-west-1:123:key/abc"
-TAGS = {"owner": "team-a", "service": "orders", "environment": "dev",
-        "data-classification": "internal", "cost-center": "cc-1"}
-
-
-class Case(NamedTuple):
-    policy: str
-    type: str
-    good: dict[str, Any]
-    bad: dict[str, Any]
-    message: str
-    absent: dict[str, Any]
-    absent_passes: bool
-    unknown: dict[str, Any]
+from tests.policies.test_controls_hardening import HARDENING_CASES
 
 
 def _lt(**ebs: Any) -> dict[str, Any]:
@@ -124,13 +120,13 @@ CASES = [
          {"policy": '{"Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", '
                     '"Resource": "arn:k"}]}'},
          {"policy": '{"Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", '
-                    '"Resource": "*"}]}'}, "KMS decryption on Resource \"*\"", {}, True,
-         {"policy": UNKNOWN}),
+                    '"Resource": "*"}]}'}, "KMS decryption on every key of the account (*)",
+         {}, True, {"policy": UNKNOWN}),
     Case("strata-no-public-resource-policies", "aws:s3/bucketPolicy:BucketPolicy",
          {"policy": '{"Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:*"}]}'},
          {"policy": '{"Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, '
-                    '"Action": "s3:GetObject"}]}'}, "Principal \"*\" without a Condition",
-         {}, True, {"policy": UNKNOWN}),
+                    '"Action": "s3:GetObject"}]}'},
+         "Principal \"*\" with no condition on the caller", {}, True, {"policy": UNKNOWN}),
     Case("strata-iam-no-admin-policies", "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
          {"policyArn": "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy"},
          {"policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"},
@@ -203,39 +199,28 @@ CASES = [
 RESOURCE_CONTROLS = {c.name for c in all_controls() if c.scope == "resource"}
 
 
-def _id(case: Case) -> str:
-    return f"{case.policy}:{case.type.rsplit(':', 1)[-1]}"
-
-
 def test_every_resource_control_has_cases() -> None:
-    assert {c.policy for c in CASES} >= RESOURCE_CONTROLS
+    assert {c.policy for c in CASES + HARDENING_CASES} >= RESOURCE_CONTROLS
 
 
-@pytest.mark.parametrize("case", CASES, ids=_id)
+@pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_accepts_compliant_inputs(case: Case) -> None:
-    verdict = analyze(case.policy, case.type, case.good)
-    assert verdict.passed, verdict
+    check_good(case)
 
 
-@pytest.mark.parametrize("case", CASES, ids=_id)
+@pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_rejects_noncompliant_inputs(case: Case) -> None:
-    verdict = analyze(case.policy, case.type, case.bad)
-    assert any(case.message in v for v in verdict.violations), verdict
+    check_bad(case)
 
 
-@pytest.mark.parametrize("case", CASES, ids=_id)
+@pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_absent_property_means_provider_default(case: Case) -> None:
-    verdict = analyze(case.policy, case.type, case.absent)
-    assert verdict.passed is case.absent_passes, verdict
-    if not case.absent_passes:
-        assert verdict.violations
+    check_absent(case)
 
 
-@pytest.mark.parametrize("case", CASES, ids=_id)
+@pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_unknown_is_cannot_verify(case: Case) -> None:
-    verdict = analyze(case.policy, case.type, case.unknown)
-    assert verdict.cannot_verify, verdict
-    assert all("cannot verify" in m for m in verdict.cannot_verify)
+    check_unknown(case)
 
 
 def test_engine_form_with_explicit_default_matches_offline_form() -> None:

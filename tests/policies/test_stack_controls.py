@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import datetime as _dt
+from typing import Any
 
 from policies.exemptions import Exemption
 from tests.policies.fixture_manifest import Builder, compliant_manifest
@@ -110,7 +111,7 @@ def _bucket_stack(**companions: dict) -> dict:  # type: ignore[type-arg]
     return b.manifest()
 
 
-GOOD_BUCKET = {
+GOOD_BUCKET: dict[str, dict[str, Any]] = {
     "bucketPublicAccessBlock": {"blockPublicAcls": True, "blockPublicPolicy": True,
                                 "ignorePublicAcls": True, "restrictPublicBuckets": True},
     "bucketServerSideEncryptionConfiguration": {"rules": [{"applyServerSideEncryptionByDefault": {
@@ -148,3 +149,21 @@ def test_active_exemption_is_reported_and_expired_one_is_not_honoured() -> None:
     verdict = analyze_stack("strata-vpc-flow-logs", manifest, exemptions=[expired])
     assert verdict.violations == ["no aws:ec2/flowLog:FlowLog takes this VPC's id as vpcId "
                                   "(exemption expired 2000-01-01, not honoured: old)"]
+
+
+def test_namespace_placement_unknown_is_cannot_verify_not_a_pass() -> None:
+    """A namespace whose name is unknown cannot be matched to NetworkPolicies that name their
+    namespace instead of depending on it; one that depends on it still counts."""
+    manifest = compliant_manifest()
+    _res(manifest, "orders-ns")["inputs"]["metadata"]["name"] = UNKNOWN
+    deny = _res(manifest, "orders-default-deny")
+    deny["propertyDependencies"] = {}
+    verdict = analyze_stack("strata-namespace-default-deny", manifest)
+    assert verdict.cannot_verify and not verdict.violations
+    deny["propertyDependencies"] = {"metadata": [_res(manifest, "orders-ns")["urn"]]}
+    assert analyze_stack("strata-namespace-default-deny", manifest).passed
+    _res(manifest, "orders-ns")["inputs"]["metadata"]["name"] = "orders"
+    deny["propertyDependencies"] = {}
+    deny["inputs"]["metadata"]["namespace"] = UNKNOWN
+    verdict = analyze_stack("strata-namespace-default-deny", manifest)
+    assert verdict.cannot_verify and not verdict.violations

@@ -1,13 +1,17 @@
-"""Ownership tags on every taggable resource, with allowed values from pack config."""
+"""A tag schema on every taggable resource: required keys and allowed values, from pack config.
+
+The defaults are Strata's five ownership tags; another platform sets its own `requiredTags` and
+`allowedValues`, or disables the control.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from policies._aws import takes_tags
-from policies._control import Control, Finding, Res, cannot_verify, fail
-from policies._values import is_unknown
+from .._aws import takes_tags
+from .._control import Control, Finding, Res, cannot_verify, fail
+from .._values import is_unknown
 
 __all__ = ["CONTROLS", "REQUIRED_TAGS"]
 
@@ -39,9 +43,9 @@ def _check_tags(res: Res, cfg: Mapping[str, Any]) -> Iterable[Finding]:
 CONTROLS = [
     Control(
         "strata-required-tags",
-        "Every taggable resource carries the ownership tags (owner, service, environment, "
-        "data-classification, cost-center) in its own tags, with allowed values; governance, "
-        "cost and classification-driven controls read them.",
+        "Every taggable resource carries the required tags (by default owner, service, "
+        "environment, data-classification, cost-center) in its own tags, with allowed values; "
+        "ownership, cost and classification-driven controls read them.",
         severity="high", enforcement="mandatory", check=_check_tags,
         config={
             "requiredTags": {"type": "array", "items": {"type": "string"},
@@ -58,7 +62,8 @@ CONTROLS = [
                 "description": "Allowed values per tag key.",
             },
         },
-        remediation="Build tags with components/_tags.py ownership_tags() and pass them to "
-                    "every child's tags (provider default tags are not enough).",
-        tags=("governance",)),
+        remediation="Set every required tag, with an allowed value, in the resource's own tags "
+                    "(provider default tags are merged after policies run, so they do not count); "
+                    "or configure requiredTags/allowedValues for your own tag schema.",
+        family="governance", tags=("governance",)),
 ]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from policies._control import Control, Finding, Node, Res, StackView, cannot_verify, fail
-from policies._values import ABSENT, as_list, get, is_unknown
+from .._control import Control, Finding, Node, Res, StackView, cannot_verify, fail
+from .._values import ABSENT, as_list, get, is_unknown
 
 __all__ = ["CONTROLS"]
 
@@ -33,14 +33,42 @@ def _check_pod_security(res: Res, cfg: Mapping[str, Any]) -> Iterable[Finding]:
                  "access")]
 
 
-def _in_namespace(stack: StackView, obj: Node, ns: Node) -> bool | None:
-    if ns.urn in obj.property_dependencies.get("metadata", []):
-        return True
-    name = get(ns.props, "metadata.name")
-    target = get(obj.props, "metadata.namespace")
-    if is_unknown(name) or is_unknown(target):
-        return None
-    return name is not ABSENT and name == target
+class _Placement:
+    """Where the stack's objects of one kind sit, indexed once: by the namespace they depend
+    on, by the namespace name they give, and those whose namespace is unknown."""
+
+    def __init__(self, stack: StackView, kind: str) -> None:
+        self.objects = stack.of_type(kind)
+        self.by_dependency: dict[str, list[Node]] = {}
+        self.by_name: dict[str, list[Node]] = {}
+        self.unknown: list[Node] = []
+        for obj in self.objects:
+            for urn in dict.fromkeys(obj.property_dependencies.get("metadata", [])):
+                self.by_dependency.setdefault(urn, []).append(obj)
+            target = get(obj.props, "metadata.namespace")
+            if is_unknown(target):
+                self.unknown.append(obj)
+            elif isinstance(target, str):
+                self.by_name.setdefault(target, []).append(obj)
+
+    def inside(self, ns: Node) -> tuple[list[Node], bool]:
+        """(objects in the namespace, whether some object's placement cannot be known)."""
+        linked = self.by_dependency.get(ns.urn, [])
+        linked_urns = {o.urn for o in linked}
+        name = get(ns.props, "metadata.name")
+        if is_unknown(name):
+            return linked, len(linked) < len(self.objects)
+        named = self.by_name.get(name, []) if isinstance(name, str) else []
+        inside = linked + [o for o in named if o.urn not in linked_urns]
+        return inside, any(o.urn not in linked_urns for o in self.unknown)
+
+
+def _placement(stack: StackView, kind: str) -> _Placement:
+    key = ("kubernetes-placement", kind)
+    if key not in stack.memo:
+        stack.memo[key] = _Placement(stack, kind)
+    placement: _Placement = stack.memo[key]
+    return placement
 
 
 def _is_default_deny(policy: Node, types: list[str]) -> bool:
@@ -58,12 +86,12 @@ def _namespaces(stack: StackView, cfg: Mapping[str, Any]) -> list[Node]:
 
 
 def _check_default_deny(stack: StackView, cfg: Mapping[str, Any]) -> Iterable[Finding]:
-    policies = stack.of_type(NETWORK_POLICY)
+    placement = _placement(stack, NETWORK_POLICY)
     for ns in _namespaces(stack, cfg):
-        placed = [(p, _in_namespace(stack, p, ns)) for p in policies]
-        if any(v is True and _is_default_deny(p, cfg["policyTypes"]) for p, v in placed):
+        inside, undetermined = placement.inside(ns)
+        if any(_is_default_deny(p, cfg["policyTypes"]) for p in inside):
             continue
-        if any(v is None for _, v in placed):
+        if undetermined:
             yield cannot_verify("metadata.namespace", ns.urn)
         else:
             yield fail(f"no NetworkPolicy in this namespace selects all pods and denies "
@@ -73,7 +101,8 @@ def _check_default_deny(stack: StackView, cfg: Mapping[str, Any]) -> Iterable[Fi
 def _check_quotas(stack: StackView, cfg: Mapping[str, Any]) -> Iterable[Finding]:
     for ns in _namespaces(stack, cfg):
         for kind in ("kubernetes:core/v1:ResourceQuota", "kubernetes:core/v1:LimitRange"):
-            if not any(_in_namespace(stack, o, ns) is not False for o in stack.of_type(kind)):
+            inside, undetermined = _placement(stack, kind).inside(ns)
+            if not inside and not undetermined:
                 yield fail(f"no {kind.rsplit(':', 1)[-1]} in this namespace: one tenant can "
                            "starve the others", ns.urn)
 
@@ -106,7 +135,6 @@ CONTROLS = [
         "Every tenant namespace has a ResourceQuota and a LimitRange.",
         severity="low", enforcement="advisory", check=_check_quotas, scope="stack",
         config=_EXEMPT,
-        remediation="Create a ResourceQuota and a LimitRange in the namespace (TenantNamespace "
-                    "does).",
+        remediation="Create a ResourceQuota and a LimitRange in the namespace.",
         tags=("kubernetes",)),
 ]

@@ -6,43 +6,32 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from policies import _aws
-from policies._control import Control, Finding, Res, StackView, cannot_verify, fail, judge
-from policies._values import ABSENT, as_bool, as_list, get, is_unknown, statements
+from .. import _aws
+from .._aws import STORE_KEY_PATHS
+from .._control import Control, Finding, Res, cannot_verify, fail, judge
+from .._values import ABSENT, as_bool, as_list, get, is_unknown
 
-__all__ = ["CONTROLS"]
+__all__ = ["CONTROLS", "cmk_findings", "is_aws_managed_key"]
 
-# Which input holds each store's key; the AWS-managed fallback when it is left out.
-_KEY_PATHS: dict[str, tuple[str, str]] = {
-    _aws.RDS_INSTANCE: ("kmsKeyId", "aws/rds"),
-    _aws.RDS_CLUSTER: ("kmsKeyId", "aws/rds"),
-    _aws.DYNAMO_TABLE: ("serverSideEncryption.kmsKeyArn", "an AWS-owned key"),
-    _aws.MSK_CLUSTER: ("encryptionInfo.encryptionAtRestKmsKeyArn", "aws/kafka"),
-    _aws.TS_DATABASE: ("kmsKeyId", "aws/timestream"),
-    _aws.SECRET: ("kmsKeyId", "aws/secretsmanager"),
-    "aws:amp/workspace:Workspace": ("kmsKeyArn", "an AWS-owned key"),
-    "aws:ssm/parameter:Parameter": ("keyId", "aws/ssm"),
-}
-
-
-def _aws_managed(key: str) -> bool:
+def is_aws_managed_key(key: str) -> bool:
+    """An `alias/aws/*` key: AWS-managed, its policy cannot be changed."""
     return key.startswith("alias/aws/") or ":alias/aws/" in key
 
 
-def _key_findings(props: Mapping[str, Any], path: str, fallback: str) -> list[Finding]:
+def cmk_findings(props: Mapping[str, Any], path: str, fallback: str) -> list[Finding]:
     key = get(props, path)
     if is_unknown(key):
         return [cannot_verify(path, what="key reference not resolved yet")]
     if key is ABSENT or key == "":
         return [fail(f"{path} is absent: data is encrypted with {fallback}, not a "
                      "customer-managed key")]
-    if isinstance(key, str) and _aws_managed(key):
+    if isinstance(key, str) and is_aws_managed_key(key):
         return [fail(f"{path} is the AWS-managed key {key!r}, not a customer-managed key")]
     return []
 
 
 def _check_cmk(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
-    path, fallback = _KEY_PATHS[res.type]
+    path, fallback = STORE_KEY_PATHS[res.type]
     props = res.props
     if res.type == "aws:ssm/parameter:Parameter":
         kind = props.get("type")
@@ -58,7 +47,7 @@ def _check_cmk(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
             return [fail("serverSideEncryption.enabled is "
                          f"{'absent' if enabled is ABSENT else repr(enabled)}: the table is "
                          "encrypted with an AWS-owned key, not a customer-managed key")]
-    return _key_findings(props, path, fallback)
+    return cmk_findings(props, path, fallback)
 
 
 def _check_rds_storage(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
@@ -70,11 +59,11 @@ def _check_rds_storage(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
 
 
 def _check_sns(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
-    return _key_findings(res.props, "kmsMasterKeyId", "no encryption at rest")
+    return cmk_findings(res.props, "kmsMasterKeyId", "no encryption at rest")
 
 
 def _check_log_group(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
-    return _key_findings(res.props, "kmsKeyId", "CloudWatch Logs' service-owned key")
+    return cmk_findings(res.props, "kmsKeyId", "CloudWatch Logs' service-owned key")
 
 
 def _check_eks_secrets(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
@@ -86,7 +75,7 @@ def _check_eks_secrets(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
         if is_unknown(resources):
             return [cannot_verify("encryptionConfig.resources")]
         if "secrets" in as_list(resources):
-            return _key_findings(config, "provider.keyArn", "no envelope encryption")
+            return cmk_findings(config, "provider.keyArn", "no envelope encryption")
     return [fail("encryptionConfig does not cover \"secrets\": Kubernetes secrets are stored "
                  "without envelope encryption")]
 
@@ -108,7 +97,7 @@ def _check_launch_template_ebs(res: Res, cfg: Mapping[str, Any]) -> Iterable[Fin
         if cfg["requireCustomerManagedKey"]:
             findings += [Finding(f.message.replace("ebs.kmsKeyId", f"blockDeviceMappings[{i}]"
                                                    ".ebs.kmsKeyId"), f.urn, f.unknown)
-                         for f in _key_findings(mapping, "ebs.kmsKeyId", "aws/ebs")]
+                         for f in cmk_findings(mapping, "ebs.kmsKeyId", "aws/ebs")]
     return findings
 
 
@@ -150,72 +139,33 @@ def _check_force_ssl(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
                  "connect without TLS")]
 
 
-def _companions(stack: StackView, bucket_urn: str, kind: str) -> list[Any]:
-    return [n for n in stack.of_type(kind)
-            if bucket_urn in n.property_dependencies.get("bucket", [])]
+def _check_timestream_rejected(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
+    base = "magneticStoreWriteProperties.magneticStoreRejectedDataLocation.s3Configuration"
+    location = get(res.props, base)
+    if is_unknown(location):
+        return [cannot_verify(base)]
+    if location is ABSENT:
+        return []  # no rejected records are written anywhere
+    # Timestream's S3Configuration.EncryptionOption defaults to SSE_S3.
+    findings = judge(location, "encryptionOption", lambda v: v == "SSE_KMS", "SSE_S3",
+                     f"{base}.encryptionOption is {{value}}: rejected records land in S3 "
+                     "without the customer-managed key")
+    if not findings:
+        findings = cmk_findings(location, "kmsKeyId", "the bucket's default key")
+    return findings
 
 
-def _check_s3_kms(stack: StackView, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
-    for bucket in stack.of_type(_aws.S3_BUCKET):
-        rules = as_list(get(bucket.props, "serverSideEncryptionConfiguration.rule", default=[]))
-        for sse in _companions(stack, bucket.urn,
-                               "aws:s3/bucketServerSideEncryptionConfiguration:"
-                               "BucketServerSideEncryptionConfiguration"):
-            rules += as_list(get(sse.props, "rules", default=[]))
-        if not rules:
-            yield fail("no server-side encryption configuration: objects are encrypted with "
-                       "SSE-S3, not a customer-managed KMS key", bucket.urn)
-            continue
-        for rule in rules:
-            algorithm = get(rule, "applyServerSideEncryptionByDefault.sseAlgorithm")
-            key = get(rule, "applyServerSideEncryptionByDefault.kmsMasterKeyId")
-            if is_unknown(algorithm) or is_unknown(key):
-                yield cannot_verify("rules.applyServerSideEncryptionByDefault", bucket.urn)
-            elif algorithm not in ("aws:kms", "aws:kms:dsse"):
-                yield fail(f"sseAlgorithm is {algorithm!r}, not aws:kms", bucket.urn)
-            elif key is ABSENT or (isinstance(key, str) and _aws_managed(key)):
-                yield fail("kmsMasterKeyId is absent or AWS-managed: objects use aws/s3",
-                           bucket.urn)
-
-
-def _denies_insecure_transport(doc: Any) -> bool | None:
-    stmts = statements(doc)
-    if stmts is None:
-        return None
-    for s in stmts:
-        cond = s.condition if isinstance(s.condition, dict) else {}
-        secure = get(cond, "Bool.aws:SecureTransport")
-        if s.effect == "Deny" and as_bool(secure) is False:
-            return True
-    return False
-
-
-def _check_s3_tls(stack: StackView, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
-    for bucket in stack.of_type(_aws.S3_BUCKET):
-        docs = [bucket.props.get("policy")] + [
-            p.props.get("policy")
-            for p in _companions(stack, bucket.urn, "aws:s3/bucketPolicy:BucketPolicy")]
-        verdicts = [_denies_insecure_transport(d) for d in docs if d not in (None, ABSENT)]
-        if any(v is True for v in verdicts):
-            continue
-        if any(v is None for v in verdicts):
-            yield cannot_verify("bucket policy", bucket.urn)
-        else:
-            yield fail("no bucket policy denies requests with aws:SecureTransport false",
-                       bucket.urn)
-
-
-_STORES_WITH_KEYS = tuple(sorted(_KEY_PATHS))
+_STORES_WITH_KEYS = tuple(sorted(STORE_KEY_PATHS))
 
 CONTROLS = [
     Control(
         "strata-data-store-cmk-encryption",
         "Data stores are encrypted at rest with a customer-managed KMS key, so that access to "
-        "the data is governed by the owning service's key policy and can be revoked or audited.",
+        "the data is governed by a key policy you control and can be revoked or audited.",
         severity="high", enforcement="mandatory", check=_check_cmk, types=_STORES_WITH_KEYS,
-        remediation="Pass the owning service's EncryptionKey to the component (kmsKeyId / "
-                    "kmsKeyArn / serverSideEncryption.kmsKeyArn / encryptionAtRestKmsKeyArn / "
-                    "keyId); never an alias/aws/* key.",
+        remediation="Set the store's key input (kmsKeyId / kmsKeyArn / "
+                    "serverSideEncryption.kmsKeyArn / encryptionAtRestKmsKeyArn / keyId) to a "
+                    "customer-managed KMS key; never an alias/aws/* key.",
         tags=("encryption",)),
     Control(
         "strata-rds-storage-encrypted",
@@ -280,19 +230,12 @@ CONTROLS = [
         remediation="Add parameter {name: \"rds.force_ssl\", value: \"1\"} to the parameter group.",
         tags=("encryption", "tls")),
     Control(
-        "strata-s3-bucket-kms-encryption",
-        "S3 buckets default-encrypt objects with a customer-managed KMS key.",
-        severity="high", enforcement="mandatory", check=_check_s3_kms, scope="stack",
-        fsbp="S3.17",
-        remediation="Add a BucketServerSideEncryptionConfiguration with sseAlgorithm \"aws:kms\" "
-                    "and the owner's kmsMasterKeyId (bucketKeyEnabled=True).",
+        "strata-timestream-rejected-data-cmk",
+        "Timestream tables that write rejected magnetic-store records to S3 encrypt them with "
+        "a customer-managed key, like the table itself.",
+        severity="medium", enforcement="mandatory", check=_check_timestream_rejected,
+        types=(_aws.TS_TABLE,),
+        remediation="Set magneticStoreRejectedDataLocation.s3Configuration.encryptionOption "
+                    "\"SSE_KMS\" and kmsKeyId to the table's customer-managed key.",
         tags=("encryption",)),
-    Control(
-        "strata-s3-bucket-tls-only",
-        "S3 bucket policies deny requests that do not use TLS.",
-        severity="medium", enforcement="mandatory", check=_check_s3_tls, scope="stack",
-        fsbp="S3.5",
-        remediation="Add a BucketPolicy statement: Effect Deny, Principal *, Action s3:*, "
-                    "Condition Bool aws:SecureTransport false.",
-        tags=("encryption", "tls")),
 ]

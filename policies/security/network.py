@@ -1,30 +1,37 @@
-"""Private networking: no public endpoints, no open ingress, flow logs, IMDSv2."""
+"""Private networking: no public endpoints, no open ingress, no unrestricted egress, flow logs,
+IMDSv2 with a hop limit."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from policies import _aws
-from policies._control import Control, Finding, Res, StackView, cannot_verify, fail, judge
-from policies._values import ABSENT, as_bool, as_list, get, is_unknown
+from .. import _aws
+from .._control import Control, Finding, Res, StackView, cannot_verify, fail, judge
+from .._values import ABSENT, as_bool, as_list, get, is_unknown, not_true
 
 __all__ = ["CONTROLS"]
 
 _OPEN = ("0.0.0.0/0", "::/0")
 
 
-def _not_true(v: Any) -> bool:
-    return as_bool(v) is not True
-
-
 def _check_rds_public(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
-    return judge(res.props, "publiclyAccessible", _not_true, False,
-                 "publiclyAccessible is {value}: the database gets a public DNS name and IP")
+    message = "publiclyAccessible is {value}: the database gets a public DNS name and IP"
+    if res.type != _aws.RDS_CLUSTER:
+        return judge(res.props, "publiclyAccessible", not_true, False, message)
+    # pulumi-aws: valid only for Multi-AZ DB clusters (dbClusterInstanceClass set), where it
+    # defaults to true unless a non-default dbSubnetGroupName is given. Aurora clusters take
+    # it per instance, so only an explicit true is judged there.
+    multi_az_cluster = get(res.props, "dbClusterInstanceClass") not in (ABSENT, None, "")
+    subnet_group = get(res.props, "dbSubnetGroupName")
+    if is_unknown(subnet_group):
+        return [cannot_verify("dbSubnetGroupName")]
+    default = multi_az_cluster and subnet_group in (ABSENT, None, "", "default")
+    return judge(res.props, "publiclyAccessible", not_true, default, message)
 
 
 def _check_influx_public(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
-    return judge(res.props, "publiclyAccessible", _not_true, False,
+    return judge(res.props, "publiclyAccessible", not_true, False,
                  "publiclyAccessible is {value}: the InfluxDB endpoint is reachable from the "
                  "internet")
 
@@ -35,10 +42,18 @@ def _check_msk_public(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
                  "{path} is {value}: brokers get public IP addresses")
 
 
-def _check_eks_endpoint(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
+def _restricted_public(res: Res, cfg: Mapping[str, Any]) -> bool:
+    """A public endpoint limited to named CIDRs, when the stack's config accepts one."""
+    cidrs = get(res.props, "vpcConfig.publicAccessCidrs")
+    return bool(cfg["allowRestrictedPublicEndpoint"]) and not is_unknown(cidrs) and bool(
+        as_list(cidrs)) and not any(c in _OPEN or is_unknown(c) for c in as_list(cidrs))
+
+
+def _check_eks_endpoint(res: Res, cfg: Mapping[str, Any]) -> Iterable[Finding]:
+    public_ok = _restricted_public(res, cfg)
     return [
-        *judge(res.props, "vpcConfig.endpointPublicAccess", _not_true, True,
-               "{path} is {value}: the Kubernetes API is reachable from the internet"),
+        *judge(res.props, "vpcConfig.endpointPublicAccess", lambda v: public_ok or not_true(v),
+               True, "{path} is {value}: the Kubernetes API is reachable from the internet"),
         *judge(res.props, "vpcConfig.endpointPrivateAccess", lambda v: as_bool(v) is True, False,
                "{path} is {value}: nodes and operators reach the API over the public endpoint"),
     ]
@@ -101,7 +116,7 @@ def _check_subnet(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
         return [cannot_verify("tags.tier")]
     if tier == "public":
         return []
-    return judge(res.props, "mapPublicIpOnLaunch", _not_true, False,
+    return judge(res.props, "mapPublicIpOnLaunch", not_true, False,
                  "mapPublicIpOnLaunch is {value} on a subnet not tagged tier=public")
 
 
@@ -112,7 +127,7 @@ def _check_lt_public_ip(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
     findings: list[Finding] = []
     for i, nic in enumerate(as_list(interfaces)):
         # pulumi-aws v7 declares associatePublicIpAddress as a string.
-        findings += judge(nic, "associatePublicIpAddress", _not_true, "false",
+        findings += judge(nic, "associatePublicIpAddress", not_true, "false",
                           f"networkInterfaces[{i}].associatePublicIpAddress is {{value}}")
     return findings
 
@@ -120,6 +135,65 @@ def _check_lt_public_ip(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
 def _check_imdsv2(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
     return judge(res.props, "metadataOptions.httpTokens", lambda v: v == "required", "optional",
                  "{path} is {value}: instances accept IMDSv1 requests, which SSRF can abuse")
+
+
+def _check_hop_limit(res: Res, cfg: Mapping[str, Any]) -> Iterable[Finding]:
+    limit = cfg["maxHopLimit"]
+    # pulumi-aws: httpPutResponseHopLimit defaults to 1.
+    return judge(res.props, "metadataOptions.httpPutResponseHopLimit",
+                 lambda v: isinstance(v, int | float) and v <= limit, 1,
+                 f"{{path}} is {{value}}, above {limit:g}: containers on the instance can reach "
+                 "its metadata service and take the instance role's credentials")
+
+
+_ALL_PROTOCOLS = ("-1", "all")
+
+
+def _unrestricted(rule: Mapping[str, Any], protocol_key: str, paths: tuple[str, ...]) -> (
+        list[str] | None):
+    """Open CIDRs of an egress rule that allows every protocol or every port."""
+    opened = _open_cidrs(rule, *paths)
+    protocol = get(rule, protocol_key)
+    if opened is None or is_unknown(protocol):
+        return None
+    if not opened:
+        return []
+    ports = (get(rule, "fromPort", 0), get(rule, "toPort", 0))
+    every_port = ports in ((0, 65535), (0.0, 65535.0))
+    return opened if str(protocol).lower() in _ALL_PROTOCOLS or every_port else []
+
+
+def _check_open_egress(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
+    if res.type == "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule":
+        rules = [("", res.props, "ipProtocol", ("cidrIpv4", "cidrIpv6"))]
+    else:
+        egress = get(res.props, "egress", default=[])
+        if is_unknown(egress):
+            return [cannot_verify("egress")]
+        rules = [(f"egress[{i}].", r, "protocol", ("cidrBlocks", "ipv6CidrBlocks"))
+                 for i, r in enumerate(as_list(egress))]
+    findings: list[Finding] = []
+    for prefix, rule, protocol_key, paths in rules:
+        opened = _unrestricted(rule, protocol_key, paths)
+        if opened is None:
+            findings.append(cannot_verify(f"{prefix}{protocol_key}/{'/'.join(paths)}"))
+        elif opened:
+            findings.append(fail(f"{prefix}allows all traffic to {', '.join(opened)}: a "
+                                 "compromised workload can reach and exfiltrate to any host"))
+    return findings
+
+
+def _check_grafana_network(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
+    control = res.props.get("networkAccessControl", ABSENT)
+    if is_unknown(control):
+        return [cannot_verify("networkAccessControl")]
+    vpces, prefixes = get(control, "vpceIds"), get(control, "prefixListIds")
+    if is_unknown(vpces) or is_unknown(prefixes):
+        return [cannot_verify("networkAccessControl")]
+    if as_list(vpces) or as_list(prefixes):
+        return []
+    return [fail("networkAccessControl names no VPC endpoint or prefix list: the workspace "
+                 "URL accepts connections from the whole internet")]
 
 
 def _check_flow_logs(stack: StackView, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
@@ -132,44 +206,16 @@ def _check_flow_logs(stack: StackView, _cfg: Mapping[str, Any]) -> Iterable[Find
             yield fail("flow logs do not capture REJECT or ALL traffic", vpc.urn)
 
 
-def _check_s3_public_access(stack: StackView, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
-    flags = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
-    blocks = stack.of_type("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
-    for bucket in stack.of_type(_aws.S3_BUCKET):
-        mine = [b for b in blocks if bucket.urn in b.property_dependencies.get("bucket", [])]
-        if not mine:
-            yield fail("no BucketPublicAccessBlock for this bucket", bucket.urn)
-            continue
-        for block in mine:
-            for flag in flags:
-                value = get(block.props, flag)
-                if is_unknown(value):
-                    yield cannot_verify(flag, bucket.urn)
-                elif as_bool(value) is not True:
-                    shown = "absent (provider default False)" if value is ABSENT else repr(value)
-                    yield fail(f"public access block {flag} is {shown}", bucket.urn)
-
-
-def _check_s3_ownership(stack: StackView, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
-    controls = stack.of_type("aws:s3/bucketOwnershipControls:BucketOwnershipControls")
-    for bucket in stack.of_type(_aws.S3_BUCKET):
-        mine = [c for c in controls if bucket.urn in c.property_dependencies.get("bucket", [])]
-        owners = [get(c.props, "rule.objectOwnership") for c in mine]
-        if any(is_unknown(o) for o in owners):
-            yield cannot_verify("rule.objectOwnership", bucket.urn)
-        elif "BucketOwnerEnforced" not in owners:
-            yield fail("no BucketOwnershipControls with objectOwnership BucketOwnerEnforced: "
-                       "ACLs stay enabled", bucket.urn)
-
-
-_LT = ("aws:ec2/launchTemplate:LaunchTemplate",)
+_LT = ("aws:ec2/instance:Instance", "aws:ec2/launchTemplate:LaunchTemplate")
 
 CONTROLS = [
     Control(
         "strata-rds-no-public-access",
-        "RDS instances are not publicly accessible; data stores live in private subnets only.",
+        "RDS instances, Aurora instances and Multi-AZ DB clusters are not publicly accessible; "
+        "data stores live in private subnets only.",
         severity="critical", enforcement="mandatory", check=_check_rds_public,
-        types=(_aws.RDS_INSTANCE, "aws:rds/clusterInstance:ClusterInstance"), fsbp="RDS.2",
+        types=(_aws.RDS_INSTANCE, _aws.RDS_CLUSTER, "aws:rds/clusterInstance:ClusterInstance"),
+        fsbp="RDS.2",
         remediation="Set publiclyAccessible=False and use private subnets in the subnet group.",
         tags=("network",)),
     Control(
@@ -188,11 +234,17 @@ CONTROLS = [
         tags=("network",)),
     Control(
         "strata-eks-private-endpoint",
-        "The EKS API endpoint is private only.",
+        "The EKS API endpoint is private (or, when the config allows it, public only to named "
+        "CIDRs) with private access for nodes.",
         severity="high", enforcement="mandatory", check=_check_eks_endpoint,
         types=("aws:eks/cluster:Cluster",), fsbp="EKS.1",
+        config={"allowRestrictedPublicEndpoint": {
+            "type": "boolean", "default": False,
+            "description": "Accept a public endpoint whose publicAccessCidrs name only specific "
+                           "ranges (FSBP EKS.1 does not)."}},
         remediation="Set vpcConfig.endpointPublicAccess=False and endpointPrivateAccess=True; "
-                    "operate through a bastion, VPN or SSM.",
+                    "operate through a VPN, peering or a runner inside the VPC (or restrict "
+                    "publicAccessCidrs and set allowRestrictedPublicEndpoint).",
         tags=("network", "kubernetes")),
     Control(
         "strata-no-open-ingress",
@@ -221,16 +273,49 @@ CONTROLS = [
     Control(
         "strata-launch-template-no-public-ip",
         "Launch templates do not assign public IPs to network interfaces.",
-        severity="high", enforcement="mandatory", check=_check_lt_public_ip, types=_LT,
+        severity="high", enforcement="mandatory", check=_check_lt_public_ip,
+        types=("aws:ec2/launchTemplate:LaunchTemplate",),
         fsbp="EC2.25",
         remediation="Set networkInterfaces[*].associatePublicIpAddress=\"false\" or omit it.",
         tags=("network",)),
     Control(
         "strata-launch-template-imdsv2",
-        "Launch templates require IMDSv2 session tokens.",
+        "Launch templates and instances require IMDSv2 session tokens (AWS rates the "
+        "launch-template control low and the instance control EC2.8 high; both are "
+        "mandatory here).",
         severity="high", enforcement="mandatory", check=_check_imdsv2, types=_LT,
-        fsbp="EC2.170",
-        remediation="Set metadataOptions={httpTokens: \"required\", httpPutResponseHopLimit: 2}.",
+        fsbp="EC2.170, EC2.8",
+        remediation="Set metadataOptions={httpTokens: \"required\", httpPutResponseHopLimit: 1}.",
+        tags=("network",)),
+    Control(
+        "strata-imds-hop-limit",
+        "Launch templates and instances keep the instance metadata response hop limit at the "
+        "configured maximum (1 by default), so containers cannot reach the node's credentials.",
+        severity="medium", enforcement="mandatory", check=_check_hop_limit, types=_LT,
+        config={"maxHopLimit": {"type": "number", "minimum": 1, "default": 1,
+                                "description": "Largest accepted httpPutResponseHopLimit (2 "
+                                               "when pods must reach IMDS themselves)."}},
+        remediation="Set metadataOptions.httpPutResponseHopLimit=1 and give pods their own "
+                    "credentials (EKS Pod Identity or IRSA).",
+        tags=("network",)),
+    Control(
+        "strata-no-unrestricted-egress",
+        "Security groups do not allow all traffic (every protocol or port) to 0.0.0.0/0 or "
+        "::/0.",
+        severity="low", enforcement="advisory", check=_check_open_egress,
+        types=("aws:ec2/securityGroup:SecurityGroup",
+               "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"),
+        remediation="Allow egress only to the ports and destinations the workload needs (VPC "
+                    "CIDRs, security groups, prefix lists of VPC endpoints).",
+        tags=("network",)),
+    Control(
+        "strata-grafana-network-access-control",
+        "Managed Grafana workspaces accept connections only through named VPC endpoints or "
+        "prefix lists.",
+        severity="medium", enforcement="mandatory", check=_check_grafana_network,
+        types=("aws:grafana/workspace:Workspace",),
+        remediation="Set networkAccessControl={vpceIds: [an interface endpoint for "
+                    "com.amazonaws.REGION.grafana-workspace]} (or prefixListIds).",
         tags=("network",)),
     Control(
         "strata-vpc-flow-logs",
@@ -240,20 +325,4 @@ CONTROLS = [
         remediation="Create an aws.ec2.FlowLog with vpcId=vpc.id and trafficType \"ALL\" to an "
                     "encrypted log group.",
         tags=("network", "logging")),
-    Control(
-        "strata-s3-block-public-access",
-        "Every S3 bucket has a public access block with all four settings on.",
-        severity="critical", enforcement="mandatory", check=_check_s3_public_access,
-        scope="stack", fsbp="S3.8",
-        remediation="Add a BucketPublicAccessBlock with blockPublicAcls, blockPublicPolicy, "
-                    "ignorePublicAcls and restrictPublicBuckets all True.",
-        tags=("network",)),
-    Control(
-        "strata-s3-acls-disabled",
-        "S3 buckets disable ACLs (BucketOwnerEnforced), so access is governed by policy only.",
-        severity="medium", enforcement="mandatory", check=_check_s3_ownership, scope="stack",
-        fsbp="S3.12",
-        remediation="Add BucketOwnershipControls with rule.objectOwnership "
-                    "\"BucketOwnerEnforced\".",
-        tags=("network",)),
 ]

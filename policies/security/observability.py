@@ -1,13 +1,14 @@
-"""Logging and monitoring: retained logs, database/broker/control-plane logs, alarms per store."""
+"""Logging and monitoring: retained logs; database, broker, control-plane and Prometheus
+workspace logs."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from policies import _aws
-from policies._control import Control, Finding, Res, StackView, cannot_verify, fail, judge
-from policies._values import ABSENT, as_bool, as_list, get, is_unknown
+from .. import _aws
+from .._control import Control, Finding, Res, cannot_verify, fail, judge
+from .._values import ABSENT, as_bool, as_list, get, is_unknown
 
 __all__ = ["CONTROLS"]
 
@@ -60,22 +61,22 @@ def _check_eks_logs(res: Res, cfg: Mapping[str, Any]) -> Iterable[Finding]:
     return []
 
 
-def _check_alarms(stack: StackView, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
-    watched: set[str] = set()
-    for alarm in stack.of_type(_aws.METRIC_ALARM):
-        for urns in alarm.property_dependencies.values():
-            watched.update(urns)
-    for store in stack.nodes:
-        if store.type in _aws.ALARMED_STORES and store.urn not in watched:
-            yield fail("no aws:cloudwatch/metricAlarm:MetricAlarm depends on this store "
-                       "(dimensions or metric queries)", store.urn)
+def _check_amp_logging(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
+    path = "loggingConfiguration.logGroupArn"
+    arn = get(res.props, path)
+    if is_unknown(arn):
+        return [cannot_verify(path)]
+    if isinstance(arn, str) and arn:
+        return []
+    return [fail(f"{path} is absent: rule evaluation and alert delivery errors of the "
+                 "workspace are not logged, so a broken alert fails silently")]
 
 
 CONTROLS = [
     Control(
         "strata-log-group-retention",
         "CloudWatch log groups keep logs for at least the configured days (0 = never expire).",
-        severity="low", enforcement="advisory", check=_check_retention,
+        severity="medium", enforcement="advisory", check=_check_retention,
         types=("aws:cloudwatch/logGroup:LogGroup",), fsbp="CloudWatch.16",
         config={"minRetentionDays": {"type": "number", "minimum": 1, "default": 365,
                                      "description": "Minimum retentionInDays."}},
@@ -114,12 +115,12 @@ CONTROLS = [
         remediation="Set enabledClusterLogTypes=[\"api\", \"audit\", \"authenticator\"].",
         tags=("logging", "kubernetes")),
     Control(
-        "strata-data-store-alarms",
-        "Every serving data store is covered by at least one CloudWatch metric alarm: an "
-        "unwatched store fails silently.",
-        severity="medium", enforcement="mandatory", check=_check_alarms, scope="stack",
-        remediation="Pass the store's ServiceData to Monitoring, which builds alarms from the "
-                    "store's alarm_specs(); a MetricAlarm's dimensions must reference the "
-                    "store's outputs.",
-        tags=("monitoring",)),
+        "strata-amp-workspace-logging",
+        "Amazon Managed Service for Prometheus workspaces send their logs (rule evaluation, "
+        "alertmanager and ingestion errors) to CloudWatch Logs.",
+        severity="medium", enforcement="mandatory", check=_check_amp_logging,
+        types=("aws:amp/workspace:Workspace",),
+        remediation="Set loggingConfiguration={logGroupArn: \"<log group ARN>:*\"} with an "
+                    "encrypted, retained log group.",
+        tags=("logging", "monitoring")),
 ]

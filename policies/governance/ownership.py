@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from policies import _aws
-from policies._control import Control, Finding, Node, StackView, cannot_verify, fail
-from policies._values import ABSENT, is_unknown, statements
+from .. import _aws
+from .._control import Control, Finding, Node, StackView, cannot_verify, fail
+from .._values import ABSENT, is_unknown, statements
 
 __all__ = ["CONSUME_ACTIONS", "CONTROLS", "role_grants", "service_of"]
 
@@ -32,15 +32,15 @@ CONSUME_ACTIONS = frozenset(a.lower() for a in (
 _GRANT_TARGETS = _aws.OWNED - {_aws.MSK_CLUSTER, _aws.MSK_SERVERLESS}
 
 
-def service_of(stack: StackView, node: Node) -> Any:
+def service_of(stack: StackView, node: Node, key: str = "service") -> Any:
     """Own tag, else the nearest tagged parent's, else the one service of the nearest enclosing
     component that holds tagged resources (components take no tags; an untaggable topic
     belongs to its component, or to the component around it when its own holds nothing
     tagged)."""
-    service = stack.tag(node, "service")
+    service = stack.tag(node, key)
     if service is not ABSENT:
         return service
-    by_component = _services_by_component(stack)
+    by_component = _services_by_component(stack, key)
     for ancestor in stack.ancestors(node):
         if ancestor.type.startswith(("aws:", "kubernetes:", "random:", "pulumi:")):
             continue
@@ -50,17 +50,17 @@ def service_of(stack: StackView, node: Node) -> Any:
     return ABSENT
 
 
-def _services_by_component(stack: StackView) -> dict[str, set[str]]:
-    cached = getattr(stack, "_services_by_component", None)
-    if cached is not None:
-        return cached
+def _services_by_component(stack: StackView, key: str) -> dict[str, set[str]]:
+    cache: dict[str, dict[str, set[str]]] = stack.memo.setdefault("services_by_component", {})
+    if key in cache:
+        return cache[key]
     result: dict[str, set[str]] = {}
     for node in stack.nodes:
-        service = node.tags.get("service")
+        service = node.tags.get(key)
         component = _component(stack, node)
         if component is not None and isinstance(service, str) and not is_unknown(service):
             result.setdefault(component.urn, set()).add(service)
-    stack._services_by_component = result  # type: ignore[attr-defined]
+    cache[key] = result
     return result
 
 
@@ -71,21 +71,22 @@ def _component(stack: StackView, node: Node) -> Node | None:
     return None
 
 
-def _check_single_owner(stack: StackView, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
-    services_by_component = _services_by_component(stack)
+def _check_single_owner(stack: StackView, cfg: Mapping[str, Any]) -> Iterable[Finding]:
+    key = cfg["serviceTag"]
+    services_by_component = _services_by_component(stack, key)
     for node in stack.nodes:
         if node.type not in _aws.OWNED:
             continue
-        service = service_of(stack, node)
+        service = service_of(stack, node, key)
         if is_unknown(service):
-            yield cannot_verify("tags.service", node.urn)
+            yield cannot_verify(f"tags.{key}", node.urn)
             continue
         if service is ABSENT or not isinstance(service, str) or not service.strip():
-            yield fail("no service tag on the resource or its parents: it has no owning "
+            yield fail(f"no {key} tag on the resource or its parents: it has no owning "
                        "service", node.urn)
             continue
         if any(sep in service for sep in (",", ";", " ", "/")):
-            yield fail(f"service tag {service!r} names more than one service", node.urn)
+            yield fail(f"{key} tag {service!r} names more than one service", node.urn)
             continue
         component = _component(stack, node)
         if component is not None:
@@ -128,18 +129,19 @@ def role_grants(stack: StackView) -> Iterable[tuple[Node, Node, Any, list[Node]]
             yield role, role, (docs[0] if unknown else merged), targets
 
 
-def _check_no_sharing(stack: StackView, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
+def _check_no_sharing(stack: StackView, cfg: Mapping[str, Any]) -> Iterable[Finding]:
+    key = cfg["serviceTag"]
     for holder, role, document, targets in role_grants(stack):
-        grantee = service_of(stack, role)
+        grantee = service_of(stack, role, key)
         if is_unknown(grantee):
-            yield cannot_verify("role tags.service", holder.urn)
+            yield cannot_verify(f"role tags.{key}", holder.urn)
             continue
         for target in targets:
             if target.type not in _GRANT_TARGETS:
                 continue
-            owner = service_of(stack, target)
+            owner = service_of(stack, target, key)
             if is_unknown(owner):
-                yield cannot_verify(f"{target.name} tags.service", holder.urn)
+                yield cannot_verify(f"{target.name} tags.{key}", holder.urn)
                 continue
             if owner is ABSENT or owner == grantee:
                 continue  # an unowned target is strata-single-owner's finding
@@ -161,6 +163,11 @@ def _check_no_sharing(stack: StackView, _cfg: Mapping[str, Any]) -> Iterable[Fin
                        "keys", holder.urn)
 
 
+_SERVICE_TAG = {"serviceTag": {"type": "string", "default": "service",
+                               "description": "Tag key that names the owning service (read "
+                                              "from the resource or its nearest tagged "
+                                              "parent)."}}
+
 CONTROLS = [
     Control(
         "strata-single-owner",
@@ -168,15 +175,19 @@ CONTROLS = [
         "non-empty service tag (its own or, for untaggable resources, its nearest parent's) "
         "matching the other resources of its component.",
         severity="high", enforcement="mandatory", check=_check_single_owner, scope="stack",
-        remediation="Create the store through the owning service's ServiceData so it inherits "
-                    "that service's tags; split components that mix services.",
+        config=_SERVICE_TAG, family="governance",
+        remediation="Tag each store, key, topic and secret with exactly one owning service "
+                    "(or create it under a component whose resources carry that tag); do not "
+                    "mix services' resources in one component.",
         tags=("governance", "ownership")),
     Control(
         "strata-no-shared-stores",
         "No role policy grants one service's role access to another service's store, key, "
         "topic or secret, except read-only consumption of a topic.",
         severity="critical", enforcement="mandatory", check=_check_no_sharing, scope="stack",
-        remediation="Expose the data through a topic (grant_consume) or an API of the owning "
-                    "service; keep produce and foreign consume grants in separate policies.",
+        config=_SERVICE_TAG, family="governance",
+        remediation="Share data through a topic or an API of the owning service: grant another "
+                    "service only read-only consumption of a topic, in a policy separate from "
+                    "produce grants, and never access to a store, key or secret it does not own.",
         tags=("governance", "ownership", "iam")),
 ]

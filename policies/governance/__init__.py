@@ -1,0 +1,1 @@
+"""Platform governance controls (Strata's conventions by default), each configurable per stack."""

@@ -1,0 +1,1 @@
+"""AWS and Kubernetes security controls: no assumption about the stack's tags, names or layout."""
