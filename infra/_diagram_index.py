@@ -17,7 +17,7 @@ from policies import _aws
 from policies._control import Node as Resource
 from policies._control import StackView
 from policies._values import statements
-from policies.ownership import role_grants, service_of
+from policies.governance.ownership import role_grants, service_of
 
 __all__ = ["KafkaGrant", "ManifestIndex", "Resource", "topic_name_of_arn"]
 

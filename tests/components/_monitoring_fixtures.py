@@ -13,8 +13,8 @@ from components.observability import Observability, dashboard_row
 from tests.components._platform_fixtures import key_and_network
 
 KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/platform-key-key"
-WORKSPACE_ARN = "arn:aws:amp:eu-west-1:123456789012:workspace/monitoring-amp"
-TOPIC_ARN = "arn:aws:sns:eu-west-1:123456789012:topic/test-alarms"
+WORKSPACE_ARN = "arn:aws:aps:eu-west-1:123456789012:workspace/ws-monitoring-amp"
+TOPIC_ARN = "arn:aws:sns:eu-west-1:123456789012:test-alarms"
 HOOK = "https://events.example.com/integration/0123456789abcdef0123456789abcdef"
 MSK_NAME = "mock-msk"  # the mock's clusterName output (infra/_mocks.py)
 

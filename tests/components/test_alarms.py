@@ -22,7 +22,7 @@ from tests.components._monitoring_fixtures import (
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 TOPIC = "aws:sns/topic:Topic"
-MOCK_TOPIC_ARN = "arn:aws:sns:eu-west-1:123456789012:topic/test-alarms"
+MOCK_TOPIC_ARN = "arn:aws:sns:eu-west-1:123456789012:test-alarms"
 
 
 @pytest.fixture(scope="module")

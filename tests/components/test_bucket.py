@@ -98,7 +98,7 @@ def test_only_the_s3_logging_service_writes_access_logs_for_this_bucket(mocked):
     assert delivery["Principal"] == {"Service": "logging.s3.amazonaws.com"}
     assert delivery["Action"] == "s3:PutObject"
     assert delivery["Condition"] == {
-        "ArnLike": {"aws:SourceArn": "arn:aws:s3:eu-west-1:123456789012:bucket/store-logs"},
+        "ArnLike": {"aws:SourceArn": "arn:aws:s3:::test-store-logs-mock"},
         "StringEquals": {"aws:SourceAccount": "123456789012"}}
     expiry = _companion(registered, buckets["store-logs-access-logs"],
                         "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")

@@ -46,7 +46,7 @@ def test_workspace_and_logs_are_encrypted_logged_and_retained(registered):
     assert workspace["inputs"]["alias"] == "test-obs"
     assert workspace["inputs"]["kmsKeyArn"] == KEY_ARN
     assert workspace["inputs"]["loggingConfiguration"]["logGroupArn"].endswith(
-        ":loggroup//aws/prometheus/test-obs:*")
+        ":log-group:/aws/prometheus/test-obs:*")
     assert workspace["inputs"]["tags"]["AMPAgentlessScraper"] == ""
     logs = registered.named("monitoring-amp-logs")["inputs"]
     assert (logs["kmsKeyId"], logs["retentionInDays"]) == (KEY_ARN, 30.0)
@@ -84,7 +84,7 @@ def test_eks_collector_targets_the_cluster_and_workspace(registered):
     assert scraper["source"]["eks"]["clusterArn"].endswith(":cluster/test-eks")
     assert scraper["source"]["eks"]["securityGroupIds"] == ["sg-cluster"]
     assert len(scraper["source"]["eks"]["subnetIds"]) == 2
-    assert scraper["destination"]["amp"]["workspaceArn"].endswith("workspace/monitoring-amp")
+    assert scraper["destination"]["amp"]["workspaceArn"].endswith("workspace/ws-monitoring-amp")
 
 
 def test_msk_collector_has_its_own_group_and_never_edits_another(registered):
@@ -121,7 +121,7 @@ def test_grafana_is_private_customer_managed_and_least_privilege(registered):
     assert trust["Principal"] == {"Service": "grafana.amazonaws.com"}
     assert trust["Condition"]["StringEquals"]["aws:SourceAccount"] == "123456789012"
     aps = json.loads(read["inputs"]["policy"])["Statement"][0]
-    assert aps["Resource"].endswith("workspace/monitoring-amp")
+    assert aps["Resource"].endswith("workspace/ws-monitoring-amp")
     endpoint_in = [r["inputs"] for r in registered.of_type(INGRESS)
                    if r["inputs"]["securityGroupId"] == "monitoring-grafana-endpoint-sg-id"]
     assert [(r["fromPort"], r["cidrIpv4"]) for r in endpoint_in] == [(443.0, "10.0.0.0/16")]

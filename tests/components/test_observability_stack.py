@@ -50,12 +50,12 @@ def test_alerts_reach_the_alarm_topic_once_amp_may_publish_to_it(prod):
     assert policy["urn"] in definition["propertyDependencies"]["definition"]
     config = yaml.safe_load(yaml.safe_load(definition["inputs"]["definition"])[
         "alertmanager_config"])
-    topic_arn = f"arn:aws:sns:eu-west-1:123456789012:topic/{topic['inputs']['name']}"
+    topic_arn = f"arn:aws:sns:eu-west-1:123456789012:{topic['inputs']['name']}"
     assert [c["topic_arn"] for r in config["receivers"] for c in r["sns_configs"]] == [topic_arn]
     amp = next(s for s in json.loads(policy["inputs"]["policy"])["Statement"]
                if s["Principal"] == {"Service": "aps.amazonaws.com"})
     (source,) = amp["Condition"]["ArnEquals"]["aws:SourceArn"]
-    assert source.startswith("arn:aws:amp:eu-west-1:123456789012:workspace/")
+    assert source.startswith("arn:aws:aps:eu-west-1:123456789012:workspace/")
     assert workspace["urn"] in policy["propertyDependencies"]["policy"]  # it is this one's ARN
     publishers = _key_of(by_urn, topic, "kmsMasterKeyId")["AwsServicePrincipals"]["Principal"]
     assert {"aps.amazonaws.com", "cloudwatch.amazonaws.com"} <= set(publishers["Service"])

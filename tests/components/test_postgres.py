@@ -322,7 +322,7 @@ def test_grants_name_each_shard_user_the_map_and_the_key(mocked, tags):
         assert connect["Resource"] == [
             f"arn:aws:rds-db:eu-west-1:123456789012:dbuser:db-MOCKRESOURCEID/{user}"] * 2
         assert by_sid["ReadShardMap"]["Resource"] == [
-            "arn:aws:ssm:eu-west-1:123456789012:parameter//test-orders-postgres/shard-map"]
+            "arn:aws:ssm:eu-west-1:123456789012:parameter/test-orders-postgres/shard-map"]
         assert by_sid["Key"] == {"Sid": "Key", "Effect": "Allow", "Resource": [KEY_ARN],
                                  "Action": ["kms:Decrypt", "kms:DescribeKey"]}
         assert all("*" not in s["Resource"] for s in document["Statement"])

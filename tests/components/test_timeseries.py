@@ -206,8 +206,8 @@ def test_liveanalytics_is_encrypted_and_protected_with_its_tables_and_bucket(moc
 def test_liveanalytics_grants_only_its_tables_plus_describe_endpoints(mocked, tags):
     holder: list[LiveAnalyticsDatabase] = []
     registered = mocked(_live(tags, holder))
-    table_arns = sorted(f"arn:aws:timestreamwrite:eu-west-1:123456789012:table/"
-                        f"analytics-timeseries-{t}" for t in ("clicks", "order-metrics"))
+    table_arns = sorted(f"arn:aws:timestream:eu-west-1:123456789012:database/test-analytics/"
+                        f"table/{t}" for t in ("clicks", "order-metrics"))
     documents = _documents(registered)
     for verb, action in (("read", "timestream:Select"), ("write", "timestream:WriteRecords")):
         document = documents[f"analytics-timeseries-{verb}-analytics-role-own-0"]

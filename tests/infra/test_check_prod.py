@@ -4,6 +4,7 @@ prod as shipped show no finding that is neither fixed, configured with a reason,
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -121,6 +122,12 @@ NO_RESOURCE_CONTROL = {
     "aws:s3/bucketVersioning:BucketVersioning": "judged with its bucket",
     "aws:sns/topicSubscription:TopicSubscription": "endpoint only",
     "kubernetes:core/v1:ConfigMap": "Auto Mode's NetworkPolicy switch; asserted in the EKS tests",
+    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole": "the AMP collector's read-only "
+                                                            "rules, as AWS publishes them",
+    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": "binds the collector's rules",
+    "aws:s3/bucketLogging:BucketLogging": "judged with its bucket (S3.9)",
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration":
+        "expiry of access logs only",
     "kubernetes:core/v1:LimitRange": "budget only",
     "kubernetes:core/v1:ResourceQuota": "budget only",
     "kubernetes:core/v1:ServiceAccount": "identity; its role is judged as IAM",
@@ -166,13 +173,18 @@ def test_every_exemption_is_still_needed(shipped):
                    for f in exempted), f"stale exemption: {exemption.control} {exemption.resource}"
 
 
-def test_idempotent_produce_grant_is_flagged_and_exempted_not_passed(shipped):
-    """The produce grants' kafka-cluster:WriteDataIdempotently on topic ARNs is a violation the
-    pack reports as exempted (with the fix named), never a silent pass."""
-    produce = [f for f in shipped["prod"].findings if f.policy == "strata-iam-documents-valid"
-               and f.name.endswith(("-produce-orders.order-events",
-                                    "-produce-payments.payment-events"))]
-    waived = "waives: policy: Statement[1] (Sid Produce): kafka-cluster:WriteDataIdempotently " \
-             "is authorized on arn:${Partition}:kafka:${Region}:${Account}:cluster/"
-    assert len(produce) == 2
-    assert all(f.status == "exempted" and waived in f.message for f in produce), produce
+def test_idempotent_writes_granted_on_a_topic_arn_are_refused(prod, session):
+    """AWS authorises kafka-cluster:WriteDataIdempotently on the cluster ARN: granted on a topic
+    ARN it grants nothing and every idempotent producer is refused (issue 8, item 6)."""
+    manifest = copy.deepcopy(prod)
+    grant = next(r for r in manifest["resources"] if r["type"] == "aws:iam/policy:Policy"
+                 and r["name"] == "orders-events-produce-0")
+    document = json.loads(grant["inputs"]["policy"])
+    for stmt in document["Statement"]:
+        if stmt["Sid"] == "Connect":
+            stmt["Action"].remove("kafka-cluster:WriteDataIdempotently")
+        if stmt["Sid"] == "Produce":
+            stmt["Action"].append("kafka-cluster:WriteDataIdempotently")
+    grant["inputs"]["policy"] = json.dumps(document)
+    blocking = _blocking_policies(session, manifest)
+    assert grant["urn"] in blocking.get("strata-iam-documents-valid", set()), blocking

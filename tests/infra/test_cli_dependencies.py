@@ -23,7 +23,9 @@ OWN = ("infra", "stacks", "components", "policies")
 NAMESPACES = {"google"}
 """Top-level names several distributions share: resolved one level deeper (google.protobuf)."""
 ENTRY_POINTS = [ROOT / "infra" / "cli.py", ROOT / "infra" / "__main__.py",
-                ROOT / "policies" / "__main__.py"]
+                ROOT / "policies" / "__main__.py",
+                # The pack's __main__ loads its package under a private name, then `_serve`.
+                ROOT / "policies" / "_serve.py"]
 
 
 def _canonical(name: str) -> str:

@@ -43,21 +43,22 @@ def dev_summary() -> str:
 def test_service_lists_what_it_owns(dev_summary: str) -> None:
     orders = _block(dev_summary, "orders")
     assert orders[0] == "owns"
-    assert "key    orders-key-key           kms/key, alias/strata/dev/orders" in orders
-    assert "store  orders-postgres-shard-0  rds/instance" in orders
-    assert "topic  orders.order-events      msk/topic" in orders
+    assert "key    orders-key-key             kms/key, alias/strata/dev/orders" in orders
+    assert "store  orders-postgres-shard-0    rds/instance" in orders
+    assert "topic  orders.order-events-topic  msk/topic" in orders
     assert not any("payments" in line for line in orders[:orders.index(
         "may use (role orders-role)")])
 
 
 def test_service_lists_what_its_role_may_use_per_target(dev_summary: str) -> None:
     orders, payments = _block(dev_summary, "orders"), _block(dev_summary, "payments")
-    assert _row(orders, "orders.order-events") == \
-        "kafka-cluster: DescribeTopic, WriteData, WriteDataIdempotently"
+    assert _row(orders, "orders.order-events-topic") == "kafka-cluster: DescribeTopic, WriteData"
     assert _row(orders, "orders-postgres-shard-1") == "rds-db: connect"
-    assert _row(orders, "kafka-cluster [platform]") == "kafka-cluster: Connect, DescribeCluster"
+    # Idempotent writes are authorised on the cluster, not the topic.
+    assert _row(orders, "kafka-cluster [platform]") == \
+        "kafka-cluster: Connect, DescribeCluster, WriteDataIdempotently"
     # A consumer reads another service's topic: labelled with its owner, read-only.
-    assert _row(payments, "orders.order-events [orders]") == \
+    assert _row(payments, "orders.order-events-topic [orders]") == \
         "kafka-cluster: DescribeTopic, ReadData"
     assert _row(payments, "group payments") == "kafka-cluster: AlterGroup, DescribeGroup"
     assert _row(payments, "payments-key-key").startswith("kms: Decrypt, DescribeKey, Encrypt")

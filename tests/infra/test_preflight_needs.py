@@ -82,11 +82,11 @@ def test_prod_auto_mode_has_no_node_groups_to_check(prod) -> None:  # type: igno
     assert prod.azs == ("eu-west-1a", "eu-west-1b", "eu-west-1c")
 
 
-def test_todays_clusters_are_private_without_a_deployer_network(dev, prod) -> None:  # type: ignore[no-untyped-def]
+def test_sample_clusters_are_private_with_a_declared_deployer_network(dev, prod) -> None:  # type: ignore[no-untyped-def]
     for needs in (dev, prod):
         [cluster] = needs.clusters
         assert cluster.endpoint.private and not cluster.endpoint.public
-        assert cluster.endpoint.deployer_cidrs == ()
+        assert cluster.endpoint.deployer_cidrs == ("10.100.0.0/24",)
 
 
 def _cluster_manifest(vpc_config: dict, sg_in_vpc_config: bool = False):  # type: ignore[no-untyped-def]

@@ -117,7 +117,8 @@ def test_json_report_shape(fresh) -> None:  # type: ignore[no-untyped-def]
                                                                 "123456789012")
     assert body["ready"] is False and body["exitCode"] == 1
     assert set(body["summary"]) == {"blocker", "warning", "ok"}
-    assert body["summary"]["blocker"] == 1
+    # Neither route admits this host: the public endpoint's CIDRs nor the deployer network.
+    assert body["summary"]["blocker"] == 2
     first = body["findings"][0]
     assert set(first) == {"check", "severity", "subject", "found", "fix", "api"}
     assert first["check"] == "eks-endpoint-reachability" and first["severity"] == "blocker"
@@ -152,11 +153,11 @@ def _with_public_endpoint(manifest: dict[str, Any], cidrs: list[str]) -> dict[st
     return {**manifest, "resources": resources}
 
 
-def test_endpoint_private_today_blocks_the_real_dev_manifest(fresh) -> None:  # type: ignore[no-untyped-def]
+def test_a_host_outside_the_deployer_network_is_blocked_on_the_real_dev_manifest(fresh) -> None:  # type: ignore[no-untyped-def]
     needs = stack_needs(synthesized("dev"))
     clients = _moto_account(fresh) | _stubbed_account(needs)
     report = evaluate(needs, "eu-west-1", factory(clients), FixedVantage(local=["10.0.0.5"]))
     assert report.exit_code == 1
     [blocker] = [f for f in report.findings if f.severity is Severity.BLOCKER]
     assert blocker.check == "eks-endpoint-reachability"
-    assert "declares no deployer network" in blocker.found
+    assert "(10.0.0.5) is in the deployer CIDRs (10.100.0.0/24)" in blocker.found

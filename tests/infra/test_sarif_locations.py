@@ -69,14 +69,14 @@ def test_artifact_uri_is_relative_to_the_repository_root(tmp_path: Path) -> None
 EXPECTED = [
     ("orders-postgres-shard-0", "    orders:"),  # own service tag
     ("payments-tenancy-namespace", "    payments:"),  # Kubernetes label
-    ("payments-consume-orders.order-events-payments", "    payments:"),  # the grantee's role
-    ("orders.order-events", "    orders:"),  # untaggable topic under its producer
+    ("payments-events-consume-orders-0", "    payments:"),  # the grantee's policy
+    ("orders.order-events-topic", "    orders:"),  # untaggable topic under its producer
     ("orders-key-alias", "    orders:"),  # untaggable alias beside its key
     ("kafka-cluster", "  strata:kafka:"),
     ("kafka-config", "  strata:kafka:"),  # untagged, under the component holding the cluster
     ("eks-general", "  strata:cluster:"),
     ("monitoring-dashboard", "  strata:monitoring:"),
-    ("monitoring-orders-shard-0-cpu", "    orders:"),  # a service's alarm is the service's
+    ("orders-alarms-dev-orders-shard-0-cpu", "    orders:"),  # a service's alarm is the service's
     ("platform-key-key", "  strata:environment:"),
 ]
 

@@ -9,15 +9,16 @@ from typing import Any
 
 import pytest
 
-from policies import ownership
-from policies._control import Node, StackView
+from policies._control import StackView
+from policies.governance import ownership
 from tests.conftest import synthesized
 
 
 def _view(manifest: dict[str, Any]) -> StackView:
-    return StackView(Node(r["type"], r["name"], r["urn"], r["inputs"], r["parent"] or None,
-                          r["dependencies"], r["propertyDependencies"])
-                     for r in manifest["resources"])
+    return StackView.from_manifest(manifest)
+
+
+SERVICE_TAG = {"serviceTag": "service"}
 
 
 def _event_policies(manifest: dict[str, Any], service: str) -> dict[str, dict[str, Any]]:
@@ -41,12 +42,12 @@ def test_each_producer_consumed_gets_its_own_policy_group():
 
 def test_the_ownership_control_rejects_producing_to_another_services_topic():
     manifest = copy.deepcopy(synthesized("prod"))
-    assert list(ownership._check_no_sharing(_view(manifest), {})) == []
+    assert list(ownership._check_no_sharing(_view(manifest), SERVICE_TAG)) == []
     consume = _event_policies(manifest, "payments")["payments-events-consume-orders-0"]
     document = json.loads(consume["inputs"]["policy"])
     read = next(s for s in document["Statement"] if s["Sid"] == "ReadTopic")
     read["Action"].append("kafka-cluster:WriteData")
     consume["inputs"]["policy"] = json.dumps(document)
-    findings = list(ownership._check_no_sharing(_view(manifest), {}))
+    findings = list(ownership._check_no_sharing(_view(manifest), SERVICE_TAG))
     assert [f.urn for f in findings] == [consume["urn"]]
     assert "kafka-cluster:writedata" in findings[0].message
