@@ -80,7 +80,8 @@ def _arn(typ: str, inputs: dict[str, Any], physical: str, region: str) -> str:
     if typ == "aws:cloudwatch/logGroup:LogGroup":
         return f"arn:aws:logs:{region}:{account}:log-group:{physical}"
     if typ == "aws:s3/bucket:Bucket":
-        return f"arn:aws:s3:::{inputs.get('bucket') or str(inputs.get('bucketPrefix', '')) + 'mock'}"
+        bucket = inputs.get("bucket") or f"{inputs.get('bucketPrefix', '')}mock"
+        return f"arn:aws:s3:::{bucket}"
     if typ == "aws:secretsmanager/secret:Secret":
         return f"arn:aws:secretsmanager:{region}:{account}:secret:{physical}-AbCdEf"
     if typ == "aws:sns/topic:Topic":
