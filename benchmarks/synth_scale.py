@@ -1,31 +1,42 @@
-"""Synth cost against the SDK's own floor, for generated catalogs of 10, 50 and 200 services.
+"""`./dev bench`: Strata's cost against fair floors, for generated stacks of 10, 50, 200 services.
 
-For each size, in a fresh process each (so peak RSS is per run):
-  synth  - `synthesize()` of a generated stack: config validation, every component, manifest
-  floor  - the same registrations replayed as bare resources (same types, names, parents and
-           plain inputs) under the same mock runtime: what the SDK itself costs
-The ratio synth/floor says how much Strata adds on top of what Pulumi itself costs.
-Targets: ratio within 1.15x, and time linear in services.
+synth    `synthesize()` of the dev stack with N generated services, against the typed floor: the
+         same registrations replayed through the typed pulumi-aws / pulumi-kubernetes /
+         pulumi-random classes in the same mock runtime, GC treatment and warm heap
+         (typed_floor.py, bench_child.py). Targets: within 1.3x of the floor at every size,
+         linear in services, memory per resource within 1.1x of the floor's.
+check    the policy pack over the synth's manifest through the Analyzer protocol, against a
+         no-op pack (noop_pack/: one policy that returns at once) on the same manifest.
+         Targets: within 1.5x of the no-op pack at the largest size, linear in resources.
 
-    ./dev bench                 # 10, 50, 200
-    ./dev bench --sizes 10 20   # custom sizes
+Every figure is the min and median of --runs runs (default 3), each in a fresh process, synth and
+floor (check and no-op pack) alternating. The table goes to stdout, the same as JSON to
+build/bench.json. See docs/benchmarks.md.
+
+    ./dev bench                        # 10, 50, 200 services, 3 runs each
+    ./dev bench --sizes 10 20 40 --runs 5
 """
+
 
 from __future__ import annotations
 
 import argparse
 import json
-import resource
-import subprocess
+import os
+import platform
 import sys
-import tempfile
 import time
+from datetime import UTC, datetime
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+NOOP_PACK = HERE / "noop_pack"
+PACKAGES = ("pulumi", "pulumi-aws", "pulumi-kubernetes", "pulumi-random", "pulumi-policy")
 
 TEMPLATES: list[dict[str, Any]] = [
     {"classification": "confidential",
@@ -39,10 +50,6 @@ TEMPLATES: list[dict[str, Any]] = [
      "keyvalue": {"sessions": {"partitionKey": {"name": "id"}, "ttlAttribute": "expiresAt"}}},
 ]
 
-
-WARM_MODULES = ("amp", "appautoscaling", "cloudwatch", "dynamodb", "ec2", "eks", "grafana", "iam",
-                "kms", "msk", "rds", "s3", "secretsmanager", "sns", "ssm", "timestreaminfluxdb",
-                "timestreamwrite", "vpc")
 
 
 def generated_stack(services: int) -> dict[str, Any]:
@@ -61,96 +68,47 @@ def generated_stack(services: int) -> dict[str, Any]:
     return {"config": config}
 
 
-def _peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def run_synth(services: int, manifest_out: Path) -> dict[str, Any]:
-    import pulumi_aws
-    import pulumi_kubernetes  # noqa: F401
-
-    import stacks.platform  # noqa: F401
-    from infra.synth import synthesize
-
-    # One-time module loads are not per-resource cost: load the lazy AWS submodules first.
-    for module in WARM_MODULES:
-        # Reading any attribute other than the introspection dunders performs the load.
-        getattr(getattr(pulumi_aws, module), "__all__", None)
-
-    with tempfile.TemporaryDirectory() as folder:
-        project = Path(folder)
-        (project / "Pulumi.yaml").write_text(f"name: strata\nruntime: python\n"
-                                             f"main: {ROOT / 'infra'}\n")
-        (project / "Pulumi.bench.yaml").write_text(yaml.safe_dump(generated_stack(services)))
-        start = time.perf_counter()
-        manifest = synthesize("bench", project)
-        seconds = time.perf_counter() - start
-    manifest_out.write_text(json.dumps(manifest["resources"]))
-    return {"resources": len(manifest["resources"]), "seconds": seconds,
-            "peak_rss_mib": _peak_rss_mib()}
-
-
-def run_floor(manifest_in: Path) -> dict[str, Any]:
-    """Replay the synth's registrations as bare resources: the SDK's own cost for them."""
-    import pulumi
-    from pulumi.runtime.stack import wait_for_rpcs
-    from pulumi.runtime.sync_await import _sync_await
-
-    from infra._mocks import RecordingMonitor, StrataMocks
-
-    records = json.loads(manifest_in.read_text())
-    monitor = RecordingMonitor(StrataMocks("eu-west-1"))
-    start = time.perf_counter()
-    pulumi.runtime.set_mocks(monitor.mocks, project="strata", stack="floor", preview=False,
-                             monitor=monitor)
-    made: dict[str, pulumi.Resource] = {}
-    for record in records:
-        if record["type"] == "pulumi:pulumi:Stack":
-            continue
-        opts = pulumi.ResourceOptions(parent=made.get(record["parent"]))
-        if record["custom"]:
-            made[record["urn"]] = pulumi.CustomResource(record["type"], record["name"],
-                                                        record["inputs"], opts)
-        else:
-            made[record["urn"]] = pulumi.ComponentResource(record["type"], record["name"],
-                                                           None, opts)
-    _sync_await(wait_for_rpcs())
-    replayed = [monitor.record(urn, request) for urn, request in monitor.requests]
-    seconds = time.perf_counter() - start
-    return {"resources": len(replayed), "seconds": seconds, "peak_rss_mib": _peak_rss_mib()}
-
-
-def _in_subprocess(*args: str) -> dict[str, Any]:
-    out = subprocess.run([sys.executable, __file__, *args], check=True,
-                         capture_output=True, text=True, cwd=ROOT)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+def _machine(load_before: tuple[float, ...], elapsed: float, jobs: int) -> dict[str, Any]:
+    return {"date": datetime.now(UTC).isoformat(timespec="seconds"),
+            "cpus": os.cpu_count(), "python": platform.python_version(),
+            "load_before": [round(x, 2) for x in load_before],
+            "load_after": [round(x, 2) for x in os.getloadavg()],
+            "elapsed_s": round(elapsed, 1), "jobs": jobs,
+            "packages": {name: metadata.version(name) for name in PACKAGES}}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 50, 200])
-    parser.add_argument("--synth", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--floor", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--records", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 50, 200],
+                        help="generated services per stack (default: 10 50 200)")
+    parser.add_argument("--runs", type=int, default=3, help="runs per figure (default: 3)")
+    parser.add_argument("--out", type=Path, default=ROOT / "build" / "bench.json",
+                        help="JSON report (default: build/bench.json)")
+    parser.add_argument("--jobs", type=int, choices=(1, 2), default=2,
+                        help="2 (default): the synth and the check series side by side, one "
+                             "core each; 1: one after the other")
     args = parser.parse_args()
-    if args.synth:
-        print(json.dumps(run_synth(args.synth, args.records)))
-        return
-    if args.floor:
-        print(json.dumps(run_floor(args.records)))
-        return
-    print(f"{'services':>8} {'resources':>9} {'synth s':>8} {'floor s':>8} {'ratio':>6} "
-          f"{'ms/res':>7} {'synth MiB':>9} {'floor MiB':>9}")
-    for size in args.sizes:
-        with tempfile.TemporaryDirectory() as folder:
-            records = str(Path(folder) / "records.json")
-            synth = _in_subprocess("--synth", str(size), "--records", records)
-            floor = _in_subprocess("--floor", "--records", records)
-        ratio = synth["seconds"] / floor["seconds"]
-        print(f"{size:>8} {synth['resources']:>9} {synth['seconds']:>8.2f} "
-              f"{floor['seconds']:>8.2f} {ratio:>6.2f} "
-              f"{1000 * synth['seconds'] / synth['resources']:>7.2f} "
-              f"{synth['peak_rss_mib']:>9.0f} {floor['peak_rss_mib']:>9.0f}")
+    if args.runs < 1 or any(size < 1 for size in args.sizes):
+        parser.error("--runs and --sizes must be positive")
+    sys.path.insert(0, str(HERE))
+    from bench_report import render, summarize
+    from bench_runs import BenchError, measure
+
+    load_before, began = os.getloadavg(), time.perf_counter()
+    try:
+        synth, check = measure(sorted(set(args.sizes)), args.runs, NOOP_PACK, args.jobs)
+    except BenchError as exc:
+        sys.exit(f"bench: {exc}")
+    summary = summarize(synth, check)
+    machine = _machine(load_before, time.perf_counter() - began, args.jobs)
+    header = (f"strata bench, {machine['date']}: {machine['cpus']} CPUs, load average "
+              f"{machine['load_before'][0]:.2f} before and {machine['load_after'][0]:.2f} after "
+              f"(1 min), {machine['elapsed_s']:.0f} s")
+    sys.stdout.write(render(summary, header))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"machine": machine, **summary,
+                                    "runs": {"synth": synth, "check": check}}, indent=2) + "\n")
+    print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":
