@@ -10,6 +10,7 @@ delete, which runs last).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 import pulumi
 
@@ -97,13 +98,20 @@ def build_monitoring(platform: pulumi.Resource, catalog: Catalog, *, tags: dict[
     for name, data in services.items():
         owned = Alarms(f"{name}-alarms", {"topic_arn": alarms.topic_arn, "tags": data.tags},
                        opts=pulumi.ResourceOptions(parent=data))
-        specs: list[AnySpec] = [s for store in data.stores
-                                for s in store.alarm_specs(data.thresholds)]
+        specs: list[AnySpec] = [_labelled(label, store.kind, spec)
+                                for label, store in data.stores_by_label.items()
+                                for spec in store.alarm_specs(data.thresholds)]
         specs += [consumer_lag_alarm_spec(kafka.name, g) for g in groups
                   if g["service"] == name]
         for alarm in specs:
             _add_alarm(owned, names, name, alarm, data.tags, pre_split)
     return observability, alarms
+
+
+def _labelled(label: str, kind: str, spec: AnySpec) -> AnySpec:
+    """A service may own several tables: their alarms carry the table's name (a service has at
+    most one PostgreSQL shard set and one time-series store, whose keys are unique already)."""
+    return replace(spec, key=f"{label}-{spec.key}") if kind == "dynamodb" else spec
 
 
 def _add_alarm(alarms: Alarms, names: Names, owner: str, spec: AnySpec,

@@ -70,17 +70,19 @@ def kms_needs(service: Service) -> tuple[list[str], list[str]]:
 
 def build_stores(service_name: str, service: Service, env: Environment, network: Network,
                  key_arn: pulumi.Input[str], tags: dict[str, str],
-                 parent: pulumi.Resource) -> list[DataStore]:
-    stores: list[DataStore] = []
+                 parent: pulumi.Resource) -> dict[str, DataStore]:
+    """The service's stores by their label in the stack file: `postgres`, each table's name,
+    `timeseries`."""
+    stores: dict[str, DataStore] = {}
     opts = pulumi.ResourceOptions(parent=parent)
     common = {"kms_key_arn": key_arn, "tags": tags, "lifecycle": lifecycle(env, service)}
     names = Names(env.name)
     if service.postgres is not None:
-        stores.append(PostgresShardSet(f"{service_name}-postgres", _postgres(
-            service_name, service, env, network, names, common), opts=opts))
+        stores["postgres"] = PostgresShardSet(f"{service_name}-postgres", _postgres(
+            service_name, service, env, network, names, common), opts=opts)
     for table_name, table in service.keyvalue.items():
-        stores.append(KeyValueTable(f"{service_name}-{table_name}", _keyvalue(
-            names.store(service_name, table_name), table, common), opts=opts))
+        stores[table_name] = KeyValueTable(f"{service_name}-{table_name}", _keyvalue(
+            names.store(service_name, table_name), table, common), opts=opts)
     ts = service.timeseries
     if ts is not None and ts.engine == "influxdb":
         influx: InfluxDbInstanceArgs = {
@@ -92,7 +94,7 @@ def build_stores(service_name: str, service: Service, env: Environment, network:
             "organization": DEPLOYED_INFLUX_ORGANIZATION,
             **given(ts, "instance_type", "allocated_storage_gib"),
         }
-        stores.append(InfluxDbInstance(f"{service_name}-timeseries", influx, opts=opts))
+        stores["timeseries"] = InfluxDbInstance(f"{service_name}-timeseries", influx, opts=opts)
     elif ts is not None:
         live: LiveAnalyticsDatabaseArgs = {
             **common,  # type: ignore[typeddict-item]
@@ -101,7 +103,8 @@ def build_stores(service_name: str, service: Service, env: Environment, network:
                                "magnetic_retention_days": t.magnetic_retention_days}
                        for table, t in ts.tables.items()},
         }
-        stores.append(LiveAnalyticsDatabase(f"{service_name}-timeseries", live, opts=opts))
+        stores["timeseries"] = LiveAnalyticsDatabase(f"{service_name}-timeseries", live,
+                                                     opts=opts)
     return stores
 
 

@@ -45,6 +45,8 @@ class ServiceData(pulumi.ComponentResource):
     role: aws.iam.Role
     key: EncryptionKey
     stores: list[DataStore]
+    stores_by_label: dict[str, DataStore]
+    """By their label in the stack file: `postgres`, each table's name, `timeseries`."""
     topics: dict[str, Topic]
     tags: dict[str, str]
 
@@ -86,8 +88,9 @@ class ServiceData(pulumi.ComponentResource):
             },
             opts=pulumi.ResourceOptions(parent=self),
         )
-        self.stores = build_stores(name, service, env, args["network"], self.key.arn,
-                                   self.tags, parent=self)
+        self.stores_by_label = build_stores(name, service, env, args["network"], self.key.arn,
+                                            self.tags, parent=self)
+        self.stores = list(self.stores_by_label.values())
         self.topics = {}
         monitoring = args["monitoring"]
         self.thresholds = AlarmThresholds(cpu_percent=monitoring.cpu_alarm_percent,
@@ -111,15 +114,15 @@ class ServiceData(pulumi.ComponentResource):
 
     def grant(self, consumes: Sequence[tuple[Topic, str]]) -> None:
         """Attach every grant of the service's role as managed policies: its own stores and
-        topics in one group, consumption of each other producer's topics in a group of its own
-        (no policy mixes another service's topic with this service's data)."""
+        topics in one group, read-only consumption of other services' topics in another (no
+        policy mixes another service's topic with this service's data, so each document shows
+        plainly that it only consumes)."""
         own: list[Grant] = []
         for store in self.stores:
             own += store.read_grants() + store.write_grants()
         own += [topic.produce_grant() for topic in self.topics.values()]
         groups: dict[str, list[Grant]] = {"own": own} if own else {}
-        for topic, group in consumes:
-            producer = topic.pulumi_resource_name.split(".", 1)[0]
-            groups.setdefault(f"consume-{producer}", []).append(topic.consume_grant(group))
+        if consumes:
+            groups["consume"] = [topic.consume_grant(group) for topic, group in consumes]
         attach_grants(self, f"{self.service_name}-grants", self.role, groups, tags=self.tags,
                       description=f"What {self.service_name}'s workloads may reach")

@@ -35,15 +35,15 @@ def test_idempotent_writes_are_granted_on_the_cluster_never_on_a_topic(stack):
                 assert all(":cluster/" in arn for arn in stmt["Resource"]), policy["name"]
 
 
-def test_own_grants_and_each_producer_consumed_get_their_own_policy_groups():
+def test_own_grants_and_consumption_get_separate_policy_groups():
     names = set(_event_policies(synthesized("prod"), "payments"))
-    assert names == {"payments-grants-own-0", "payments-grants-consume-orders-0"}
+    assert names == {"payments-grants-own-0", "payments-grants-consume-0"}
 
 
 def test_the_ownership_control_rejects_producing_to_another_services_topic():
     manifest = copy.deepcopy(synthesized("prod"))
     assert list(ownership._check_no_sharing(_view(manifest), SERVICE_TAG)) == []
-    consume = _event_policies(manifest, "payments")["payments-grants-consume-orders-0"]
+    consume = _event_policies(manifest, "payments")["payments-grants-consume-0"]
     document = json.loads(consume["inputs"]["policy"])
     read = next(s for s in document["Statement"] if s["Sid"] == "ReadTopic")
     read["Action"].append("kafka-cluster:WriteData")
