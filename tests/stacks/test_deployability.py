@@ -22,7 +22,8 @@ STACKS = ["dev", "prod"]
 ADDON = "aws:eks/addon:Addon"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 K8S_PROVIDER = "pulumi:providers:kubernetes"
-ACCESS = ("aws:eks/accessEntry:AccessEntry", "aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
+ACCESS = ("aws:eks/accessEntry:AccessEntry",
+          "aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 NETWORK_PLUGIN = ("vpc-cni", "kube-proxy", "eks-pod-identity-agent")
 """What nodes need before they can become Ready (with `bootstrapSelfManagedAddons` off)."""
