@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components._tags import REQUIRED_TAG_KEYS
 from infra.config import catalog_from_raw
 from infra.synth import synthesize
+from stacks.conventions import REQUIRED_TAG_KEYS
 from tests.conftest import role_policies
 
 ROOT = Path(__file__).resolve().parents[2]
