@@ -1,8 +1,8 @@
 """A synthesized manifest indexed for the diagram: dependencies, alarms, Kafka grants.
 
-Only what survives the component refactors is used: resource types, ownership and role grants
-as `infra/_ownership.py` reads them (tags, parent chains, property dependencies) and
-propertyDependencies. Component type tokens and resource names never decide anything.
+Only what survives the component refactors is used: resource types, propertyDependencies, and
+ownership and role grants as `infra/_ownership.py` reads them. Component type tokens and
+resource names never decide anything.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """What `strata synth` prints: per service what it owns and what its role may use, then counts.
 
-Read from the manifest the way the policy pack reads it (types, ownership tags, parent chains,
+Owners and grants come from `infra/_ownership.py` (types, ownership tags, parent chains,
 property dependencies), never from component names, so a refactor of the component tree
 changes nothing here. A grant's targets are the resources its policy document depends on;
 each statement's actions are attributed to the targets of the AWS service they act on.
