@@ -204,6 +204,7 @@ class ManifestIndex:
 
     def _find_grants(self) -> Iterator[RoleGrant]:
         for holder in self.resources:
+            inputs = holder.get("inputs") or {}
             roles = [r for r in self.deps(holder, "role") if r["type"] == ROLE]
             if holder["type"] == ROLE_POLICY:
                 for role in roles:
@@ -217,9 +218,9 @@ class ManifestIndex:
                     if not created:
                         yield RoleGrant(holder, role, self.service(str(role["urn"])),
                                         str(holder["name"]), None, (),
-                                        str(holder["inputs"].get("policyArn", "?")))
+                                        str(inputs.get("policyArn", "?")))
             elif holder["type"] == ROLE:
-                for inline in holder["inputs"].get("inlinePolicies") or []:
+                for inline in inputs.get("inlinePolicies") or []:
                     if isinstance(inline, Mapping):
                         yield RoleGrant(holder, holder, self.service(str(holder["urn"])),
                                         str(inline.get("name", "inline")), inline.get("policy"),
@@ -228,7 +229,8 @@ class ManifestIndex:
     def _grant(self, policy: Resource, role: Resource) -> RoleGrant:
         """A policy resource in the manifest (RolePolicy or managed Policy) held by `role`."""
         return RoleGrant(policy, role, self.service(str(role["urn"])), str(policy["name"]),
-                         policy["inputs"].get("policy"), tuple(self.deps(policy, "policy")))
+                         (policy.get("inputs") or {}).get("policy"),
+                         tuple(self.deps(policy, "policy")))
 
 
 def service_owners(resources: Sequence[Resource]) -> dict[str, str]:
