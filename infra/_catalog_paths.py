@@ -8,12 +8,13 @@ from __future__ import annotations
 import types
 import typing
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, SecretStr
 from pydantic.fields import FieldInfo
 
-from stacks.catalog import Catalog
+from stacks.catalog import Catalog, user_fields
 
 __all__ = ["field_at", "keys_at", "model_at", "secret_at"]
 
@@ -29,7 +30,7 @@ def keys_at(path: Sequence[Any]) -> tuple[str, ...]:
     model = model_at(path)
     if model is None:
         return ()
-    return tuple(f.alias or n for n, f in model.model_fields.items())
+    return tuple(f.alias or n for n, f in user_fields(model))
 
 
 def field_at(path: Sequence[Any]) -> FieldInfo | None:
@@ -41,6 +42,11 @@ def field_at(path: Sequence[Any]) -> FieldInfo | None:
 def secret_at(path: Sequence[Any]) -> bool:
     """Whether the value at `path`, or a value containing it, is declared secret (`SecretStr`,
     a list or map of them): such input is never echoed in a message."""
+    return _secret_at(tuple(path))
+
+
+@lru_cache(maxsize=4096)
+def _secret_at(path: tuple[Any, ...]) -> bool:
     for end in range(1, len(path) + 1):
         current: Any = _walk(path[:end])[0]
         while typing.get_origin(current) in (dict, list):
@@ -51,6 +57,11 @@ def secret_at(path: Sequence[Any]) -> bool:
 
 
 def _walk(path: Sequence[Any]) -> tuple[Any, FieldInfo | None]:
+    return _walk_tuple(tuple(path))
+
+
+@lru_cache(maxsize=4096)
+def _walk_tuple(path: tuple[Any, ...]) -> tuple[Any, FieldInfo | None]:
     current: Any = Catalog
     info: FieldInfo | None = None
     for part in path:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
+import typing
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -179,9 +180,10 @@ def _wrong_value(kind: str, ctx: Mapping[str, Any], received: str, msg: str) -> 
     if kind == "multiple_of":
         return f"{received} is not a multiple of {ctx.get('multiple_of')}", \
             f"steps of {ctx.get('multiple_of')}"
-    if kind in ("too_short", "too_long"):
-        return f"has {ctx.get('actual_length')} items", \
-            f"{ctx.get('min_length', 0)}..{ctx.get('max_length', 'any')} items"
+    if kind == "too_short":
+        return f"has {ctx.get('actual_length')} items", f"at least {ctx.get('min_length')}"
+    if kind == "too_long":
+        return f"has {ctx.get('actual_length')} items", f"at most {ctx.get('max_length')}"
     text = msg.removeprefix("Value error, ")
     return f"{text} (received {received})", ""
 
@@ -217,9 +219,18 @@ def _bounds(loc: tuple[Any, ...]) -> str:
 
 
 def _describe(loc: tuple[Any, ...]) -> str:
-    declared = field_at(loc)
+    """What a missing key takes, in words: its shape, rule, choices or description."""
     model = model_at(loc)
-    text = ((declared.description or "") if declared else "").split("\n")[0]
     if model is not None:
-        return f"{loc[-1]}: {shape_of(model)}" + (f" ({text})" if text else "")
-    return text
+        return f"{loc[-1]}: {shape_of(model)}"
+    declared = field_at(loc)
+    if declared is None:
+        return ""
+    pattern = next((getattr(m, "pattern", None) for m in declared.metadata
+                    if getattr(m, "pattern", None)), None)
+    if pattern in PATTERN_WORDS:
+        return PATTERN_WORDS[str(pattern)]
+    choices = typing.get_args(declared.annotation)
+    if typing.get_origin(declared.annotation) is typing.Literal:
+        return " or ".join(repr(c) for c in choices)
+    return (declared.description or "").split("\n")[0]

@@ -92,7 +92,7 @@ def _network_problems(catalog: Catalog) -> list[Problem]:
     if repeated:
         problems.append(Problem(at, f"{', '.join(repeated)} listed twice: each subnet tier needs "
                                 "distinct AZs", "distinct AZ names", "STRATA-E109"))
-    if "az_count" in net.model_fields_set and len(zones) != net.az_count:
+    if len(zones) != net.az_count:
         problems.append(Problem(at, f"{len(zones)} AZs named but azCount is {net.az_count}",
                                 f"{net.az_count} AZ names, or drop azCount", "STRATA-E109"))
     return problems

@@ -13,12 +13,13 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 __all__ = [
+    "FILLED_FROM_KEY",
     "PATTERN_WORDS",
     "RFC1918",
     "SECRET_PLACEHOLDER_KEY",
@@ -44,6 +45,7 @@ __all__ = [
     "WorkloadSpec",
     "format_path",
     "shape_of",
+    "user_fields",
 ]
 
 PATTERN_WORDS: dict[str, str] = {}
@@ -96,6 +98,10 @@ RFC1918 = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12"
 """The private ranges AWS recommends for VPCs (RFC 1918); loopback, link-local, CGNAT and
 public ranges are not VPC material: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html"""
 
+FILLED_FROM_KEY = "filledFrom"
+"""Field metadata: the key is filled by the config loader from another key, never written in
+the section (shapes and "did you mean" hints leave it out)."""
+
 SECRET_PLACEHOLDER_KEY = "secretPlaceholder"
 """Field metadata: what `strata synth` puts in place of a `secure:` value it cannot decrypt
 (`{path}` becomes the key path), so the placeholder passes the field's own rules."""
@@ -133,7 +139,8 @@ class Environment(StrictModel):
     owner: DnsName
     """Team that owns the shared platform resources (the `owner` tag on them)."""
     cost_center: Annotated[str, Field(pattern=COST_CENTER)]
-    region: Annotated[str, Field(pattern=REGION)] = "eu-west-1"
+    region: Annotated[str, Field(pattern=REGION,
+                                 json_schema_extra={FILLED_FROM_KEY: "aws:region"})] = "eu-west-1"
     """Filled from `aws:region` by the config loader, which requires that key; not a key of
     `strata:environment`."""
     protect: bool | None = None
@@ -168,15 +175,27 @@ class NetworkSpec(StrictModel):
     az_count: Annotated[int, Field(ge=2, le=6)] = 2
     """Availability zones to spread subnets over. EKS, RDS subnet groups and Grafana need two;
     provisioned MSK takes two or three."""
-    availability_zones: list[Annotated[str, Field(pattern=AZ_NAME)]] | None = None
-    """The AZs by name, in subnet order. Default: the first `azCount` AZs the region offers
-    (the provider's `aws.get_availability_zones`)."""
+    availability_zones: Annotated[list[Annotated[str, Field(pattern=AZ_NAME)]],
+                                  Field(min_length=2, max_length=6)] | None = None
+    """The AZs by name, in subnet order; `azCount` follows their number when not given.
+    Default: the first `azCount` AZs the region offers (the provider's
+    `aws.get_availability_zones`)."""
     nat_mode: Literal["single", "per-az"] = "single"
     """`per-az` survives the loss of an AZ; `single` is cheaper (not in prod)."""
     acknowledge_replacement: bool = False
     """Accept that a change of region, CIDR or AZs against the deployed-state lock replaces the
     subnets and everything in them (MSK, InfluxDB, RDS subnet groups). Remove once deployed
     and re-locked (`strata lock STACK`)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _count_named_zones(cls, data: Any) -> Any:
+        """Named AZs decide the count unless `azCount` is given too (then both must agree)."""
+        if isinstance(data, dict) and "azCount" not in data:
+            zones = data.get("availabilityZones")
+            if isinstance(zones, list) and 2 <= len(zones) <= 6:
+                return {**data, "azCount": len(zones)}
+        return data
 
     @field_validator("cidr")
     @classmethod
@@ -444,8 +463,10 @@ class Problem:
 
     path: tuple[str | int, ...]
     message: str
-    allowed: str = ""
-    code: str = "STRATA-E100"
+    allowed: str
+    """What would be accepted, in words (empty when the message says it)."""
+    code: str
+    """A stable code from `infra.errors.CODES`."""
 
 
 def format_path(path: Sequence[str | int], namespace: str = "strata") -> str:
@@ -460,10 +481,17 @@ def format_path(path: Sequence[str | int], namespace: str = "strata") -> str:
     return text
 
 
+def user_fields(model: type[BaseModel]) -> list[tuple[str, Any]]:
+    """(name, FieldInfo) of the keys a user writes (not those the loader fills)."""
+    return [(name, field) for name, field in model.model_fields.items()
+            if not (isinstance(field.json_schema_extra, dict)
+                    and FILLED_FROM_KEY in field.json_schema_extra)]
+
+
 def shape_of(model: type[BaseModel]) -> str:
     """`{name, type?}`: the keys a model takes (optional ones with `?`), for messages that
     name the expected shape."""
     keys = [f"{field.alias or name}{'' if field.is_required() else '?'}"
-            for name, field in model.model_fields.items()]
+            for name, field in user_fields(model)]
     return "{" + ", ".join(keys) + "}"
 
