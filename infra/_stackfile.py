@@ -130,7 +130,11 @@ def stack_config_from_data(data: Any, path: Path, project_name: str) -> StackCon
                                               "STRATA-E004")])
     reader = _Reader(project_name)
     for key, value in config.items():
-        reader.entry(key, value)
+        try:
+            reader.entry(key, value)
+        except RecursionError:
+            reader.problems.append(Problem((str(key),), "nested too deeply to be config",
+                                           "a few levels of mappings and lists", "STRATA-E002"))
     if reader.problems:
         raise ConfigError(path.name, reader.problems)
     return StackConfig(path, reader.values, reader.secrets, reader.placeholders)

@@ -186,3 +186,13 @@ def test_synth_exits_2_before_registering_anything(tmp_path, monkeypatch, capsys
     assert "strata:services.orders.postgres.shards" in err
     assert "did you mean 'natMode'" in err
     assert not (tmp_path / "build").exists()
+
+
+def test_config_nested_past_the_recursion_limit_is_a_problem():
+    deep: dict = {}
+    node = deep
+    for _ in range(5000):
+        node["a"] = {}
+        node = node["a"]
+    find(problems_of_file({"config": {"aws:region": "eu-west-1", "strata:network": deep}}),
+         ("strata:network",), "STRATA-E002", "nested too deeply")
