@@ -100,6 +100,19 @@ def _arn(typ: str, inputs: dict[str, Any], physical: str, region: str) -> str:
     return f"arn:aws:{module}:{region}:{account}:{kind}/{physical}"
 
 
+AZ_NAMES: dict[str, list[str]] = {
+    # What aws.get_availability_zones reports for a typical account: ca-central-1 has no `c`
+    # (https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-availability-zones.html).
+    "ca-central-1": ["ca-central-1a", "ca-central-1b", "ca-central-1d"],
+    "us-west-1": ["us-west-1a", "us-west-1c"],
+    "us-east-1": [f"us-east-1{c}" for c in "abcdef"],
+}
+
+
+def availability_zone_names(region: str) -> list[str]:
+    return AZ_NAMES.get(region, [f"{region}{c}" for c in "abc"])
+
+
 class StrataMocks(pulumi.runtime.Mocks):
     """Deterministic IDs and ARNs so that grant documents and key policies render."""
 
@@ -128,6 +141,10 @@ class StrataMocks(pulumi.runtime.Mocks):
                     "userId": "MOCK", "id": ACCOUNT_ID}
         if args.token == "aws:index/getRegion:getRegion":
             return {"region": self.region, "name": self.region, "id": self.region}
+        if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            names = availability_zone_names(self.region)
+            return {"names": names, "zoneIds": [f"zone-{n}" for n in names],
+                    "groupNames": [self.region] * len(names), "id": self.region}
         if args.token == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
         return {}

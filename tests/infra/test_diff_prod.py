@@ -24,7 +24,7 @@ from infra.diff import DiffReport, diff_manifests
 from infra.synth import synthesize
 from tests.conftest import ROOT, synthesized
 
-WIDENED = "payments-payment-intents-read-payments-role-own-0"
+WIDENED = "payments-grants-own-0"
 ADDED_ACTION = "dynamodb:PartiQLSelect"
 SHARD = "orders-postgres-shard-7"
 LEDGER = {"owner": "team-finance", "classification": "confidential",
@@ -35,8 +35,7 @@ LEDGER = {"owner": "team-finance", "classification": "confidential",
 # Resources that change because of the three edits, and why; anything else is a false report.
 CONSEQUENCES = {
     WIDENED: "the widened grant itself",
-    "orders-postgres-read-orders-role-own-0": "the orders grants list every shard",
-    "orders-postgres-write-orders-role-own-0": "the orders grants list every shard",
+    "orders-grants-own-0": "the orders grants list every shard",
     "orders-postgres-shard-map": "the published shard map lists every shard",
     "monitoring-dashboard": "the dashboard shows every shard and every service",
     "monitoring-rules": "consumer-lag recording rules cover the ledger's consumer group",
@@ -54,8 +53,9 @@ def _after() -> dict[str, Any]:
     (grant,) = [r for r in manifest["resources"]
                 if r["name"] == WIDENED and r["type"] == "aws:iam/policy:Policy"]
     document = json.loads(grant["inputs"]["policy"])
-    assert ADDED_ACTION not in document["Statement"][0]["Action"]
-    document["Statement"][0]["Action"].append(ADDED_ACTION)
+    (read,) = [s for s in document["Statement"] if s["Sid"] == "ReadTable"]
+    assert ADDED_ACTION not in read["Action"]
+    read["Action"].append(ADDED_ACTION)
     grant["inputs"]["policy"] = json.dumps(document)
     return manifest
 

@@ -107,10 +107,10 @@ def test_every_kubernetes_object_validates_against_the_schema(manifests, stack):
     objects = [r for r in manifests[stack]["resources"]
                if r["type"].startswith("kubernetes:") and r["custom"]]
     # 5 services x (namespace, account, quota, limits, 5 base policies, kafka egress), plus
-    # store egress for the 3 services with a PostgreSQL or InfluxDB port, the AMP collector's
+    # store egress for the 4 services with a PostgreSQL or InfluxDB port, the AMP collector's
     # ClusterRole and binding, plus (prod, Auto Mode) the ConfigMap that turns on NetworkPolicy
     # enforcement.
-    assert len(objects) == 5 * 10 + 3 + 2 + (stack == "prod")
+    assert len(objects) == 5 * 10 + 4 + 2 + (stack == "prod")
     for obj in objects:
         kubernetes_validate.validate(obj["inputs"], "1.33", strict=True)
 
