@@ -177,6 +177,8 @@ def _wrong_value(kind: str, ctx: Mapping[str, Any], received: str, msg: str) -> 
         return f"expected true or false, received {received}", "true or false"
     if kind == "literal_error":
         return f"{received} is not one of the choices", str(ctx.get("expected", ""))
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        return f"{received} is out of range", ""
     if kind == "multiple_of":
         return f"{received} is not a multiple of {ctx.get('multiple_of')}", \
             f"steps of {ctx.get('multiple_of')}"
@@ -203,19 +205,18 @@ def _unknown_key(loc: tuple[Any, ...], allowed: tuple[str, ...]) -> Problem:
 
 
 def _bounds(loc: tuple[Any, ...]) -> str:
-    """`1..64` from the field's declared constraints (pydantic reports only the one broken)."""
+    """`1..64` (or `more than 0, at most 100000`) from the field's declared constraints:
+    pydantic reports only the one broken."""
     declared = field_at(loc)
     if declared is None:
         return ""
-    low = high = ""
-    for meta in declared.metadata:
-        for name in ("ge", "gt"):
-            low = str(getattr(meta, name, None)) if getattr(meta, name, None) is not None \
-                else low
-        for name in ("le", "lt"):
-            high = str(getattr(meta, name, None)) if getattr(meta, name, None) is not None \
-                else high
-    return f"{low}..{high}"
+    bound = {name: getattr(meta, name) for meta in declared.metadata
+             for name in ("ge", "gt", "le", "lt") if getattr(meta, name, None) is not None}
+    if "gt" in bound or "lt" in bound:
+        low = f"more than {bound['gt']}" if "gt" in bound else f"at least {bound.get('ge')}"
+        high = f"less than {bound['lt']}" if "lt" in bound else f"at most {bound.get('le')}"
+        return f"{low}, {high}"
+    return f"{bound.get('ge', '')}..{bound.get('le', '')}"
 
 
 def _describe(loc: tuple[Any, ...]) -> str:

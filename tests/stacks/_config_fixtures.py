@@ -45,6 +45,7 @@ def edit(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
     for part in parts[:-1]:
         node = node[int(part)] if isinstance(node, list) else node.setdefault(part, {})
     leaf: Any = int(parts[-1]) if isinstance(node, list) else parts[-1]
+    value = value if value is DELETE else copy.deepcopy(value)
     if value is DELETE:
         del node[leaf]
     elif isinstance(node, list) and leaf == len(node):

@@ -11,6 +11,8 @@ from tests.stacks._config_fixtures import find, problems_of_raw, raw_with
 ORDERS_PG = "services.orders.postgres"
 INVENTORY_PG = "services.inventory.postgres"
 TOPIC = "services.orders.produces.order-events"
+LIVE_ANALYTICS = ("services.analytics.timeseries", {"engine": "liveanalytics", "tables": {
+    "order-metrics": {"memoryRetentionHours": 24, "magneticRetentionDays": 90}}})
 
 REFUSED = [
     # (case, stack, edits, key path, code, fragment of message or allowed)
@@ -83,7 +85,8 @@ REFUSED = [
      ("services", "orders", "produces", "order-events", "retentionHours"), "STRATA-E002",
      "1..87600"),
     ("memory store past a year", "dev",
-     [("services.analytics.timeseries.tables.order-metrics.memoryRetentionHours", 8767)],
+     [LIVE_ANALYTICS,
+      ("services.analytics.timeseries.tables.order-metrics.memoryRetentionHours", 8767)],
      ("services", "analytics", "timeseries", "tables", "order-metrics",
       "memoryRetentionHours"), "STRATA-E002", "1..8766"),
     ("a lag threshold past Kafka's 64-bit offsets", "dev",
@@ -116,7 +119,7 @@ ACCEPTED = [
     ("x86 node types", "dev", [("cluster.nodeGroups.general.instanceTypes",
                                 ["m7i.large", "c7i.xlarge"])]),
     ("retention at the bound", "dev", [("kafka.retentionHours", 87_600)]),
-    ("liveanalytics for accounts that have it", "prod", []),
+    ("liveanalytics for accounts that have it", "prod", [LIVE_ANALYTICS]),
 ]
 
 
