@@ -84,7 +84,9 @@ def build_monitoring(platform: pulumi.Resource, catalog: Catalog, *, tags: dict[
                          aliases=[pulumi.Alias(parent=pre_split)])
     alarms = Alarms("monitoring-alarms", {
         "topic_name": f"{names.stack}-alarms", "kms_key_arn": key_arn,
-        "emails": spec.alarm_emails, "https_endpoints": spec.alarm_https_endpoints,
+        "emails": spec.alarm_emails,
+        # SecretStr in the catalog; the component keeps each URL secret (Output.secret).
+        "https_endpoints": [e.get_secret_value() for e in spec.alarm_https_endpoints],
         "prometheus_workspace_arns": [observability.prometheus_workspace_arn],
         "tags": tags, "lifecycle": lifecycle(env),
     }, opts=pulumi.ResourceOptions(parent=platform, aliases=[
