@@ -9,10 +9,9 @@ from infra.zones import availability_zones
 from stacks.platform import Platform
 
 catalog = load_catalog()
-platform = Platform("strata", {
-    "catalog": catalog,
-    "availability_zones": availability_zones(catalog, f"Pulumi.{pulumi.get_stack()}.yaml"),
-})
+zones = availability_zones(catalog, f"Pulumi.{pulumi.get_stack()}.yaml")
+platform = Platform("strata", {"catalog": catalog, "availability_zones": zones})
+pulumi.export("availabilityZones", zones)
 pulumi.export("vpcId", platform.network.vpc_id)
 pulumi.export("dataCatalog", platform.data_catalog)
 pulumi.export("eksClusterName", platform.cluster.name)

@@ -7,6 +7,8 @@ sent, not what we guess. `StrataMocks` answers with deterministic fake IDs and A
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from typing import Any
 
 import pulumi
@@ -53,14 +55,13 @@ EXTRA_OUTPUTS: dict[str, dict[str, Any]] = {
     "aws:ec2/launchTemplate:LaunchTemplate": {"latestVersion": 1},
     "aws:rds/cluster:Cluster": {
         "endpoint": "mock.cluster.rds.amazonaws.com", "port": 5432,
-        # IAM database auth ARNs name the cluster resource id; the shard map names the secret.
-        "clusterResourceId": "cluster-MOCKRESOURCEID",
+        # IAM database auth ARNs name the cluster resource id (set per resource in new_resource);
+        # the shard map names the secret.
         "masterUserSecrets": [{"secretArn": f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT_ID}:"
                                             "secret:rds!cluster-mock", "secretStatus": "active"}],
     },
     "aws:rds/instance:Instance": {
         "address": "mock.rds.amazonaws.com", "port": 5432,
-        "resourceId": "db-MOCKRESOURCEID",
         "masterUserSecrets": [{"secretArn": f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT_ID}:"
                                             "secret:rds!db-mock", "secretStatus": "active"}],
     },
@@ -113,6 +114,12 @@ def availability_zone_names(region: str) -> list[str]:
     return AZ_NAMES.get(region, [f"{region}{c}" for c in "abc"])
 
 
+def _resource_id(name: str) -> str:
+    """A stable, per-resource stand-in for RDS's 26-character resource id: one shard's dbuser
+    ARN never equals another's, as with real databases."""
+    return base64.b32encode(hashlib.sha256(name.encode()).digest()).decode()[:26]
+
+
 class StrataMocks(pulumi.runtime.Mocks):
     """Deterministic IDs and ARNs so that grant documents and key policies render."""
 
@@ -132,6 +139,10 @@ class StrataMocks(pulumi.runtime.Mocks):
             state["keyId"] = f"{args.name}-key-id"
         if args.typ == "aws:dynamodb/table:Table":
             state["streamArn"] = f"{state['arn']}/stream/mock"
+        if args.typ == "aws:rds/cluster:Cluster":
+            state["clusterResourceId"] = f"cluster-{_resource_id(args.name)}"
+        if args.typ == "aws:rds/instance:Instance":
+            state["resourceId"] = f"db-{_resource_id(args.name)}"
         return f"{args.name}-id", state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]

@@ -153,6 +153,8 @@ def _problem(error: Mapping[str, Any]) -> Problem:
         shape = shape_of(model) if model else "a mapping"
         return Problem(loc, f"expected a mapping, received {received}",
                        f"{loc[-1] if loc else 'value'}: {shape}", "STRATA-E002")
+    if kind in ("too_short", "too_long") and ctx.get("actual_length") is None:
+        ctx = {**ctx, "actual_length": len(error["input"])}  # pydantic leaves it out for maps
     message, allowed = _wrong_value(kind, ctx, received, str(error["msg"]))
     if not allowed and {"ge", "le", "gt", "lt"} & ctx.keys():
         allowed = _bounds(loc)

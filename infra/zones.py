@@ -10,6 +10,7 @@ opt-in are taken, in name order.
 
 from __future__ import annotations
 
+import pulumi
 import pulumi_aws as aws
 
 from infra.errors import ConfigError
@@ -21,9 +22,8 @@ __all__ = ["availability_zones"]
 def availability_zones(catalog: Catalog, stack_file: str) -> list[str]:
     """The AZ names for the catalog's network; ConfigError when the region cannot serve them."""
     region, count = catalog.environment.region, catalog.network.az_count
-    configured = list(getattr(catalog.network, "availability_zones", None) or [])
-    if configured:
-        return configured
+    if catalog.network.availability_zones:
+        return list(catalog.network.availability_zones)
     offered = aws.get_availability_zones(
         state="available",
         filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}])
@@ -33,5 +33,9 @@ def availability_zones(catalog: Catalog, stack_file: str) -> list[str]:
             ("network", "azCount"),
             f"{region} offers {len(names)} available AZs to this account "
             f"({', '.join(names) or 'none'}); {count} requested",
-            f"1..{len(names)}", "STRATA-E101")])
-    return names[:count]
+            f"2..{len(names)}", "STRATA-E101")])
+    chosen = names[:count]
+    pulumi.log.warn(f"availability zones from the provider: {', '.join(chosen)}; pin them in "
+                    "strata:network.availabilityZones before the first deploy, so that a change "
+                    "in what the region offers never moves the subnets")
+    return chosen

@@ -84,6 +84,16 @@ RetentionHours = Annotated[int, Field(ge=1, le=87_600)]
 far inside it, so sizing and alarms stay meaningful."""
 
 
+MAX_TABLES = 10
+MAX_GLOBAL_INDEXES = 5
+MAX_TOPICS = 10
+MAX_SUBSCRIPTIONS = 10
+"""What one service may own and read. Its role holds every grant on them as managed policies,
+and IAM attaches at most 10 of 6,144 characters each to a role
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html): with 64 shards,
+an InfluxDB instance and these maxima the grants still fit (tests/stacks/test_iam_limits.py)."""
+
+
 class StrictModel(BaseModel):
     """Unknown keys refused (the error handler adds a "did you mean" hint), camelCase keys only,
     strict types (no bool-as-int, no numeric strings), finite numbers."""
@@ -240,7 +250,10 @@ class KeyValueTable(StrictModel):
 
     partition_key: KeyAttribute
     sort_key: KeyAttribute | None = None
-    global_indexes: dict[DnsName, GlobalIndex] = {}
+    global_indexes: Annotated[dict[DnsName, GlobalIndex],
+                              Field(max_length=MAX_GLOBAL_INDEXES)] = {}
+    """At most 5: with the other limits below, every grant of a service fits IAM's 10 managed
+    policies per role (tests/stacks/test_iam_limits.py)."""
     billing_mode: Literal["on-demand", "provisioned"] = "on-demand"
     capacity: TableCapacity | None = None
     """Required with `provisioned` billing; autoscaling keeps usage near the target."""
@@ -320,12 +333,14 @@ class Service(StrictModel):
     classification: Classification
     description: Annotated[str, Field(max_length=1024)] = ""
     postgres: PostgresSpec | None = None
-    keyvalue: dict[DnsName, KeyValueTable] = {}
-    """DynamoDB tables by name."""
+    keyvalue: Annotated[dict[DnsName, KeyValueTable], Field(max_length=MAX_TABLES)] = {}
+    """DynamoDB tables by name, at most 10 (see `MAX_TABLES`)."""
     timeseries: TimeseriesSpec | None = None
-    produces: dict[Annotated[str, Field(pattern=TOPIC_NAME)], TopicSpec] = {}
-    """Topics this service owns, by short name."""
-    consumes: list[ConsumerSpec] = []
+    produces: Annotated[dict[Annotated[str, Field(pattern=TOPIC_NAME)], TopicSpec],
+                        Field(max_length=MAX_TOPICS)] = {}
+    """Topics this service owns, by short name; at most 10."""
+    consumes: Annotated[list[ConsumerSpec], Field(max_length=MAX_SUBSCRIPTIONS)] = []
+    """Subscriptions to other services' topics; at most 10."""
     workload: WorkloadSpec = WorkloadSpec()
 
 

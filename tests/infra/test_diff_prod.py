@@ -92,8 +92,17 @@ def test_changed_resources_are_the_grant_and_the_direct_consequences(report: Dif
 
 def test_iam_table_shows_the_widened_statement_and_the_new_services_grants(
         report: DiffReport) -> None:
-    assert {c.service for c in report.iam} == {"ledger", "payments"}
+    assert {c.service for c in report.iam} == {"ledger", "orders", "payments"}
     assert {c.sign for c in report.iam if c.service == "ledger"} == {"+"}
+    # Orders' connect statements lose exactly the removed shard's database users.
+    narrowed = [c for c in report.iam if c.service == "orders"]
+    assert {c.resource_name for c in narrowed} == {"orders-grants-own-0"}
+    for sid in ("ConnectAsRO", "ConnectAsRW"):
+        removed, added = (c for c in narrowed if c.sid == sid)
+        assert (removed.sign, added.sign) == ("-", "+")
+        assert removed.statement is not None and added.statement is not None
+        assert len(removed.statement.resources) - len(added.statement.resources) == 1
+
     widened = [c for c in report.iam if c.service == "payments"]
     assert [(c.sign, c.resource_name) for c in widened] == [("-", WIDENED), ("+", WIDENED)]
     before, after = (c.statement for c in widened)

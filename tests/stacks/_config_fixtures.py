@@ -86,6 +86,6 @@ def find(problems: list[Problem], path: tuple[str | int, ...], code: str,
     """The problem at `path` with `code` (and `fragment` in its message or allowed text);
     fails listing what was found instead."""
     found = [p for p in problems if p.path == path and p.code == code
-             and fragment in f"{p.message} {p.allowed}"]
+             and fragment in f"{p.message} | {p.allowed}"]
     assert found, "\n".join(f"{p.code} {p.path}: {p.message} | {p.allowed}" for p in problems)
     return found[0]

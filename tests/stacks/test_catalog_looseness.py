@@ -96,6 +96,13 @@ REFUSED = [
      [("services.inventory.keyvalue.reservations.capacity.readMax", 2**31)],
      ("services", "inventory", "keyvalue", "reservations", "capacity", "readMax"),
      "STRATA-E002", "2147483647"),
+    ("more tables than a role's grants can hold", "dev",
+     [("services.payments.keyvalue", {f"t{i}": {"partitionKey": {"name": "id"}}
+                                      for i in range(11)})],
+     ("services", "payments", "keyvalue"), "STRATA-E002", "has 11 items | at most 10"),
+    ("more subscriptions than a role's grants can hold", "dev",
+     [("services.payments.consumes", [{"topic": "orders.order-events"}] * 11)],
+     ("services", "payments", "consumes"), "STRATA-E002", "at most 10"),
     ("the same address twice in different case", "dev",
      [("monitoring.alarmEmails", ["Oncall@Example.com", "oncall@example.COM"])],
      ("monitoring", "alarmEmails", 1), "STRATA-E002", "without case"),
