@@ -6,7 +6,7 @@ import ipaddress
 import math
 from dataclasses import dataclass
 
-__all__ = ["MIN_SUBNET_PREFIX", "SubnetPlan", "availability_zones", "plan_subnets"]
+__all__ = ["MIN_SUBNET_PREFIX", "SubnetPlan", "largest_az_count", "plan_subnets"]
 
 MIN_SUBNET_PREFIX = 28
 """AWS refuses subnets smaller than /28."""
@@ -21,11 +21,6 @@ class SubnetPlan:
     `isolated` (data stores, no route out)."""
     az: str
     cidr: str
-
-
-def availability_zones(region: str, count: int) -> list[str]:
-    """AZ names by letter. Deterministic so that the plan never shifts under a running stack."""
-    return [f"{region}{chr(ord('a') + index)}" for index in range(count)]
 
 
 def plan_subnets(vpc_cidr: str, azs: list[str]) -> list[SubnetPlan]:

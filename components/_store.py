@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import pulumi
 import pulumi_aws as aws
@@ -22,7 +22,8 @@ from components.iam import attach_grants
 from components.kms import EncryptionKey
 from components.lifecycle import LifecycleArgs
 
-__all__ = ["AlarmSpec", "AlarmThresholds", "DataStore", "Metric", "attach_store_grants",
+__all__ = ["AlarmSpec", "AlarmThresholds", "DataStore", "Metric", "NetworkStore",
+           "attach_store_grants",
            "check_names", "store_key"]
 
 Comparison = Literal[
@@ -96,6 +97,16 @@ class DataStore(Protocol):
 
     def catalog_entry(self) -> dict[str, pulumi.Input[Any]]:
         """What governance needs to know about the store (kind, name, ARN, key, settings)."""
+        ...
+
+
+@runtime_checkable
+class NetworkStore(DataStore, Protocol):
+    """A store clients reach on a port inside the VPC (PostgreSQL, InfluxDB)."""
+
+    def allow_from(self, name: str, security_group_id: pulumi.Input[str],
+                   description: str = "") -> aws.vpc.SecurityGroupIngressRule:
+        """Admit clients in `security_group_id` on the store's port(s)."""
         ...
 
 

@@ -91,7 +91,6 @@ def locate(manifest: Mapping[str, Any], stack_file: Path) -> dict[str, Location]
     uri = artifact_uri(stack_file)
     lines = key_lines(stack_file, project)
     index = ManifestIndex(manifest["resources"])
-    sections = _Sections(index)
 
     def at(*key: str) -> Location | None:
         line = lines.get(key)
@@ -102,33 +101,17 @@ def locate(manifest: Mapping[str, Any], stack_file: Path) -> dict[str, Location]
     for resource in manifest["resources"]:
         urn = str(resource["urn"])
         service = index.service(urn)
-        section = sections.of(urn)
+        section = _section(index, urn)
         located[urn] = ((at(f"{project}:{SERVICES}", service) if service else None)
                         or (at(f"{project}:{section}") if section else None) or fallback)
     return located
 
 
-class _Sections:
-    def __init__(self, index: ManifestIndex) -> None:
-        self.index = index
-        self._cache: dict[str, set[str]] = {}
+def _section_anchor(resource: Mapping[str, Any]) -> str | None:
+    return SECTION_ANCHORS.get(str(resource["type"]))
 
-    def _below(self, urn: str) -> set[str]:
-        if urn not in self._cache:
-            self._cache[urn] = {SECTION_ANCHORS[t] for t in self.index.subtree_types(urn)
-                                if t in SECTION_ANCHORS}
-        return self._cache[urn]
 
-    def of(self, urn: str) -> str | None:
-        resource = self.index.by_urn[urn]
-        if resource["type"] in SECTION_ANCHORS:
-            return SECTION_ANCHORS[str(resource["type"])]
-        for node in (resource, *self.index.ancestors(urn)):
-            if node.get("custom"):
-                continue
-            found = self._below(str(node["urn"]))
-            if len(found) == 1:
-                return next(iter(found))
-            if found:
-                return None
-        return None
+def _section(index: ManifestIndex, urn: str) -> str | None:
+    """The section the resource anchors, else the one anchored under its nearest enclosing
+    component that anchors any (the ownership rule's "enclosed", with sections for services)."""
+    return _section_anchor(index.by_urn[urn]) or index.enclosed(urn, _section_anchor)

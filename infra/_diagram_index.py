@@ -1,8 +1,7 @@
-"""A synthesized manifest indexed for the diagram: owners, dependencies, Kafka grants.
+"""A synthesized manifest indexed for the diagram: dependencies, alarms, Kafka grants.
 
-Only what survives the component refactors is used: resource types, the `service` tag (the
-policy pack's ownership rule: own tag, nearest tagged ancestor, else the one service of the
-component's resources), parent chains and propertyDependencies. Component type tokens and
+Only what survives the component refactors is used: resource types, propertyDependencies, and
+ownership and role grants as `infra/_ownership.py` reads them. Component type tokens and
 resource names never decide anything.
 """
 
@@ -13,13 +12,13 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
+from infra._ownership import ManifestIndex
 from policies import _aws
 from policies._control import Node as Resource
 from policies._control import StackView
 from policies._values import statements
-from policies.governance.ownership import role_grants, service_of
 
-__all__ = ["KafkaGrant", "ManifestIndex", "Resource", "topic_name_of_arn"]
+__all__ = ["DiagramIndex", "KafkaGrant", "Resource", "topic_name_of_arn"]
 
 
 # The data-plane actions that tell a producer from a consumer; DescribeTopic and the cluster
@@ -52,17 +51,18 @@ def topic_name_of_arn(arn: str) -> str | None:
     return segments[3]
 
 
-class ManifestIndex:
+class DiagramIndex:
     """Resources in URN order, so nothing drawn depends on the manifest's order."""
 
     def __init__(self, manifest: Mapping[str, Any]) -> None:
+        self.ownership = ManifestIndex(manifest["resources"])
         self.view = StackView(
             Resource(type=r["type"], name=r["name"], urn=r["urn"], props=dict(r["inputs"] or {}),
                      parent=r.get("parent") or None, dependencies=list(r["dependencies"]),
                      property_dependencies={k: list(v) for k, v in
                                             (r.get("propertyDependencies") or {}).items()})
             for r in sorted(manifest["resources"], key=lambda r: r["urn"]))
-        self.owner: dict[str, str | None] = {n.urn: self._owner(n) for n in self.view.nodes}
+        self.owner = {n.urn: self.ownership.service(n.urn) for n in self.view.nodes}
         platform = self.view.of_type("aws:ec2/vpc:Vpc", "aws:eks/cluster:Cluster",
                                      _aws.MSK_CLUSTER, _aws.MSK_SERVERLESS)
         self.platform_services = {s for n in platform if (s := self.owner[n.urn])}
@@ -71,10 +71,6 @@ class ManifestIndex:
         for alarm in self.view.of_type(_aws.METRIC_ALARM):
             for target in self.deps(alarm):
                 self._alarms.setdefault(target.urn, set()).add(alarm.urn)
-
-    def _owner(self, node: Resource) -> str | None:
-        service = service_of(self.view, node)
-        return service if isinstance(service, str) and service.strip() else None
 
     @property
     def services(self) -> list[str]:
@@ -110,34 +106,31 @@ class ManifestIndex:
 
     def reached_by(self, role: Resource) -> list[Resource]:
         """Everything the policies held by `role` use (inline or attached)."""
-        return [t for _, holder_role, _, targets in role_grants(self.view)
-                if holder_role.urn == role.urn for t in targets]
+        return [self.view.by_urn[str(t["urn"])]
+                for grant in self.ownership.grants_of(self.ownership.by_urn[role.urn])
+                for t in grant.targets]
 
     def kafka_grants(self, topic_resources: Mapping[str, Resource]) -> list[KafkaGrant]:
-        """Produce/consume grants from the Kafka statements of every policy a role holds.
+        """Produce/consume grants from the Kafka statements of every policy a role holds, under
+        the grantee role's service.
 
         A grant on a topic that the program manages (`topic_resources`, by name) counts only
         when the policy's `policy` input depends on that topic resource: the document really
         uses its ARN. Topics without a resource (MSK Serverless) are known by ARN alone.
         """
         grants: list[KafkaGrant] = []
-        by_policy: dict[str, tuple[set[str], Any, set[str]]] = {}
-        for holder, role, document, targets in role_grants(self.view):
-            owner = self.owner[role.urn]
-            entry = by_policy.setdefault(holder.urn, (set(), document, set()))
-            if owner:
-                entry[0].add(owner)
-            entry[2].update(t.urn for t in targets)
-        for services_set, document, used in by_policy.values():
-            services = sorted(services_set)
-            for topic, actions in _topic_actions(document).items():
+        for grant in self.ownership.grants():
+            if not grant.service:
+                continue
+            used = {str(t["urn"]) for t in grant.targets}
+            for topic, actions in _topic_actions(grant.document).items():
                 managed = topic_resources.get(topic)
                 if managed is not None and managed.urn not in used:
                     continue
                 produce = any(fnmatchcase(PRODUCE_ACTION, a) for a in actions)
                 consume = any(fnmatchcase(CONSUME_ACTION, a) for a in actions)
-                grants += [KafkaGrant(s, topic, produce, consume) for s in services
-                           if produce or consume]
+                if produce or consume:
+                    grants.append(KafkaGrant(grant.service, topic, produce, consume))
         return grants
 
 

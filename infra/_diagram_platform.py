@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from infra._diagram_index import ManifestIndex, Resource
+from infra._diagram_index import DiagramIndex, Resource
 from infra._diagram_model import Box, Edge, Node, number, plural
 from policies import _aws
 
@@ -27,7 +27,7 @@ GRAFANA = "aws:grafana/workspace:Workspace"
 ALARM_ACTIONS = ("alarmActions", "okActions", "insufficientDataActions")
 
 
-def platform_box(index: ManifestIndex, keys: Mapping[str, Node]) -> tuple[Box, list[Edge]]:
+def platform_box(index: DiagramIndex, keys: Mapping[str, Node]) -> tuple[Box, list[Edge]]:
     """The platform box (its nodes, platform keys last) and the edges among them."""
     drawn: list[tuple[Node, Resource]] = [
         *((_network(index, vpc), vpc) for vpc in index.of_type(VPC)),
@@ -60,7 +60,7 @@ def platform_box(index: ManifestIndex, keys: Mapping[str, Node]) -> tuple[Box, l
     return Box("platform", "platform", "shared by every service", nodes), edges
 
 
-def _network(index: ManifestIndex, vpc: Resource) -> Node:
+def _network(index: DiagramIndex, vpc: Resource) -> Node:
     subnets = index.dependents(vpc, SUBNET, "vpcId")
     zones = sorted({str(s.props.get("availabilityZone") or s.props.get("availabilityZoneId"))
                     for s in subnets})
@@ -73,7 +73,7 @@ def _network(index: ManifestIndex, vpc: Resource) -> Node:
                 None, (("az_count", len(zones)), ("nat_gateways", len(nats)), ("cidr", cidr)))
 
 
-def _kubernetes(index: ManifestIndex, eks: Resource) -> Node:
+def _kubernetes(index: DiagramIndex, eks: Resource) -> Node:
     version = str(eks.props.get("version", "?"))
     groups = index.dependents(eks, NODE_GROUP, "clusterName")
     auto = (eks.props.get("computeConfig") or {}).get("enabled") is True
@@ -95,14 +95,14 @@ def _kafka(msk: Resource) -> Node:
                 (("serverless", False), ("brokers", brokers)))
 
 
-def _alarm_topics(index: ManifestIndex) -> list[Resource]:
+def _alarm_topics(index: DiagramIndex) -> list[Resource]:
     """SNS topics that CloudWatch alarms notify."""
     targets = {d.urn for alarm in index.of_type(_aws.METRIC_ALARM)
                for d in index.deps(alarm, *ALARM_ACTIONS) if d.type == _aws.SNS_TOPIC}
     return [t for t in index.of_type(_aws.SNS_TOPIC) if t.urn in targets]
 
 
-def _alarms(index: ManifestIndex, topic: Resource) -> Node:
+def _alarms(index: DiagramIndex, topic: Resource) -> Node:
     alarms = index.dependents(topic, _aws.METRIC_ALARM, *ALARM_ACTIONS)
     subscriptions = index.dependents(topic, SNS_SUBSCRIPTION, "topic")
     protocols = sorted({str(s.props.get("protocol", "?")) for s in subscriptions})
@@ -113,7 +113,7 @@ def _alarms(index: ManifestIndex, topic: Resource) -> Node:
                 None, (("alarms", len(alarms)), ("subscriptions", len(subscriptions))))
 
 
-def _prometheus(index: ManifestIndex, amp: Resource) -> Node:
+def _prometheus(index: DiagramIndex, amp: Resource) -> Node:
     scrapers = index.dependents(amp, SCRAPER, "destination")
     rules = index.dependents(amp, RULE_GROUPS, "workspaceId")
     return Node(f"prometheus/{amp.name}", "prometheus", "Managed Prometheus",

@@ -13,9 +13,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from infra._diagram_index import ManifestIndex, Resource
+from infra._diagram_index import DiagramIndex, Resource
 from infra._diagram_model import Box, Diagram, Edge, Node, merged, number, plural
 from infra._diagram_platform import platform_box
+from infra._ownership import SERVICE_TAG
 from policies import _aws
 
 __all__ = ["build_diagram"]
@@ -28,7 +29,7 @@ MAX_LISTED = 4
 
 
 def build_diagram(manifest: Mapping[str, Any]) -> Diagram:
-    index = ManifestIndex(manifest)
+    index = DiagramIndex(manifest)
     edges: list[Edge] = []
     keys = _keys(index)
     subtitles = _subtitles(index)
@@ -58,11 +59,11 @@ def build_diagram(manifest: Mapping[str, Any]) -> Diagram:
                    merged(edges, known))
 
 
-def _subtitles(index: ManifestIndex) -> dict[str, str]:
+def _subtitles(index: DiagramIndex) -> dict[str, str]:
     """Service -> `owner · classification`, as most of its tagged resources say."""
     counts: dict[str, tuple[Counter[str], Counter[str]]] = {}
     for node in index.view.nodes:
-        service = node.tags.get("service")
+        service = node.tags.get(SERVICE_TAG)
         if isinstance(service, str):
             owners, classes = counts.setdefault(service, (Counter(), Counter()))
             owners.update([str(node.tags["owner"])] if "owner" in node.tags else [])
@@ -76,7 +77,7 @@ def _most_common(counter: Counter[str]) -> str:
     return min(counter.items(), key=lambda kv: (-kv[1], kv[0]))[0] if counter else ""
 
 
-def _workload(index: ManifestIndex, service: str) -> Node:
+def _workload(index: DiagramIndex, service: str) -> Node:
     """The service itself: its pods (namespace) and IAM role, what produces and consumes."""
     associations = [a for a in index.of_type(POD_IDENTITY) if index.service_of(a) == service]
     namespaces = sorted({str(a.props["namespace"]) for a in associations
@@ -86,7 +87,7 @@ def _workload(index: ManifestIndex, service: str) -> Node:
                 (("namespaces", tuple(namespaces)),))
 
 
-def _keys(index: ManifestIndex) -> dict[str, Node]:
+def _keys(index: DiagramIndex) -> dict[str, Node]:
     """KMS keys by URN, labelled with their aliases."""
     keys: dict[str, Node] = {}
     for key in index.of_type(_aws.KMS_KEY):
@@ -100,7 +101,7 @@ def _keys(index: ManifestIndex) -> dict[str, Node]:
     return keys
 
 
-def _stores(index: ManifestIndex) -> list[tuple[Node, list[Resource]]]:
+def _stores(index: DiagramIndex) -> list[tuple[Node, list[Resource]]]:
     """(store node, the resources it stands for), services' stores only."""
     stores = [*_postgres(index), *_per_service(index, _aws.DYNAMO_TABLE, _dynamodb),
               *_per_service(index, _aws.INFLUX, _influxdb),
@@ -109,7 +110,7 @@ def _stores(index: ManifestIndex) -> list[tuple[Node, list[Resource]]]:
     return sorted(((n, m) for n, m in stores if n.service in services), key=lambda s: s[0].id)
 
 
-def _postgres(index: ManifestIndex) -> Iterable[tuple[Node, list[Resource]]]:
+def _postgres(index: DiagramIndex) -> Iterable[tuple[Node, list[Resource]]]:
     """One node per shard set: the PostgreSQL clusters/instances under one parent."""
     sets: dict[str, list[Resource]] = {}
     for node in index.of_type(_aws.RDS_CLUSTER, _aws.RDS_INSTANCE):
@@ -124,7 +125,7 @@ def _postgres(index: ManifestIndex) -> Iterable[tuple[Node, list[Resource]]]:
         yield _shard_set(index, name, shards), shards
 
 
-def _shard_set(index: ManifestIndex, name: str, shards: list[Resource]) -> Node:
+def _shard_set(index: DiagramIndex, name: str, shards: list[Resource]) -> Node:
     aurora = shards[0].type == _aws.RDS_CLUSTER
     members = [m for s in shards for m in index.dependents(s, RDS_CLUSTER_INSTANCE,
                                                             "clusterIdentifier")] if aurora else []
@@ -150,7 +151,7 @@ def _shard_set(index: ManifestIndex, name: str, shards: list[Resource]) -> Node:
                  ("instances_per_shard", per_shard), ("size", size)))
 
 
-def _per_service(index: ManifestIndex, type_: str,
+def _per_service(index: DiagramIndex, type_: str,
                  make: Any) -> Iterable[tuple[Node, list[Resource]]]:
     """One node per service for all its resources of `type_`."""
     by_service: dict[str, list[Resource]] = {}
@@ -160,7 +161,7 @@ def _per_service(index: ManifestIndex, type_: str,
         yield make(index, service, sorted(nodes, key=lambda n: n.urn))
 
 
-def _dynamodb(index: ManifestIndex, service: str,
+def _dynamodb(index: DiagramIndex, service: str,
               tables: list[Resource]) -> tuple[Node, list[Resource]]:
     names = sorted(str(t.props.get("name", t.name)) for t in tables)
     listed = names[:MAX_LISTED] + ([f"+{len(names) - MAX_LISTED} more"]
@@ -171,7 +172,7 @@ def _dynamodb(index: ManifestIndex, service: str,
                 (("tables", tuple(names)),)), tables
 
 
-def _influxdb(index: ManifestIndex, service: str,
+def _influxdb(index: DiagramIndex, service: str,
               instances: list[Resource]) -> tuple[Node, list[Resource]]:
     lines = [f"{i.props.get('dbInstanceType', '?')} · {number(i.props.get('allocatedStorage'))} GiB"
              + (" · Multi-AZ" if i.props.get("deploymentType") == "WITH_MULTIAZ_STANDBY" else "")
@@ -181,7 +182,7 @@ def _influxdb(index: ManifestIndex, service: str,
                 service, (("instances", len(instances)),)), instances
 
 
-def _liveanalytics(index: ManifestIndex, service: str,
+def _liveanalytics(index: DiagramIndex, service: str,
                    databases: list[Resource]) -> tuple[Node, list[Resource]]:
     members: list[Resource] = list(databases)
     lines = []
@@ -195,7 +196,7 @@ def _liveanalytics(index: ManifestIndex, service: str,
                 tuple(lines), service, (("databases", len(databases)),)), members
 
 
-def _topics(index: ManifestIndex, services: set[str]) -> tuple[list[Node], list[Edge]]:
+def _topics(index: DiagramIndex, services: set[str]) -> tuple[list[Node], list[Edge]]:
     """Topics with producer (owner, or a produce grant) and consumer (consume grant) edges."""
     resources = {str(t.props.get("name", t.name)): t for t in index.of_type(_aws.MSK_TOPIC)}
     grants = index.kafka_grants(resources)

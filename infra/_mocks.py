@@ -7,6 +7,8 @@ sent, not what we guess. `StrataMocks` answers with deterministic fake IDs and A
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from typing import Any
 
 import pulumi
@@ -53,14 +55,13 @@ EXTRA_OUTPUTS: dict[str, dict[str, Any]] = {
     "aws:ec2/launchTemplate:LaunchTemplate": {"latestVersion": 1},
     "aws:rds/cluster:Cluster": {
         "endpoint": "mock.cluster.rds.amazonaws.com", "port": 5432,
-        # IAM database auth ARNs name the cluster resource id; the shard map names the secret.
-        "clusterResourceId": "cluster-MOCKRESOURCEID",
+        # IAM database auth ARNs name the cluster resource id (set per resource in new_resource);
+        # the shard map names the secret.
         "masterUserSecrets": [{"secretArn": f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT_ID}:"
                                             "secret:rds!cluster-mock", "secretStatus": "active"}],
     },
     "aws:rds/instance:Instance": {
         "address": "mock.rds.amazonaws.com", "port": 5432,
-        "resourceId": "db-MOCKRESOURCEID",
         "masterUserSecrets": [{"secretArn": f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT_ID}:"
                                             "secret:rds!db-mock", "secretStatus": "active"}],
     },
@@ -100,6 +101,25 @@ def _arn(typ: str, inputs: dict[str, Any], physical: str, region: str) -> str:
     return f"arn:aws:{module}:{region}:{account}:{kind}/{physical}"
 
 
+AZ_NAMES: dict[str, list[str]] = {
+    # What aws.get_availability_zones reports for a typical account: ca-central-1 has no `c`
+    # (https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-availability-zones.html).
+    "ca-central-1": ["ca-central-1a", "ca-central-1b", "ca-central-1d"],
+    "us-west-1": ["us-west-1a", "us-west-1c"],
+    "us-east-1": [f"us-east-1{c}" for c in "abcdef"],
+}
+
+
+def availability_zone_names(region: str) -> list[str]:
+    return AZ_NAMES.get(region, [f"{region}{c}" for c in "abc"])
+
+
+def _resource_id(name: str) -> str:
+    """A stable, per-resource stand-in for RDS's 26-character resource id: one shard's dbuser
+    ARN never equals another's, as with real databases."""
+    return base64.b32encode(hashlib.sha256(name.encode()).digest()).decode()[:26]
+
+
 class StrataMocks(pulumi.runtime.Mocks):
     """Deterministic IDs and ARNs so that grant documents and key policies render."""
 
@@ -119,6 +139,10 @@ class StrataMocks(pulumi.runtime.Mocks):
             state["keyId"] = f"{args.name}-key-id"
         if args.typ == "aws:dynamodb/table:Table":
             state["streamArn"] = f"{state['arn']}/stream/mock"
+        if args.typ == "aws:rds/cluster:Cluster":
+            state["clusterResourceId"] = f"cluster-{_resource_id(args.name)}"
+        if args.typ == "aws:rds/instance:Instance":
+            state["resourceId"] = f"db-{_resource_id(args.name)}"
         return f"{args.name}-id", state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
@@ -128,6 +152,10 @@ class StrataMocks(pulumi.runtime.Mocks):
                     "userId": "MOCK", "id": ACCOUNT_ID}
         if args.token == "aws:index/getRegion:getRegion":
             return {"region": self.region, "name": self.region, "id": self.region}
+        if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            names = availability_zone_names(self.region)
+            return {"names": names, "zoneIds": [f"zone-{n}" for n in names],
+                    "groupNames": [self.region] * len(names), "id": self.region}
         if args.token == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
         return {}

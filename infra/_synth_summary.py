@@ -1,6 +1,6 @@
 """What `strata synth` prints: per service what it owns and what its role may use, then counts.
 
-Read from the manifest the way the policy pack reads it (types, ownership tags, parent chains,
+Owners and grants come from `infra/_ownership.py` (types, ownership tags, parent chains,
 property dependencies), never from component names, so a refactor of the component tree
 changes nothing here. A grant's targets are the resources its policy document depends on;
 each statement's actions are attributed to the targets of the AWS service they act on.
@@ -9,19 +9,15 @@ each statement's actions are attributed to the targets of the AWS service they a
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from infra._ownership import ManifestIndex
+from infra._ownership import ROLE, ManifestIndex
 from policies._aws import DATA_STORES, KEYS, OWNED, TOPICS
 from policies._values import Statement, statements
 
 __all__ = ["grants_of", "summary"]
 
-ROLE = "aws:iam/role:Role"
-ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
-ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
-MANAGED_POLICY = "aws:iam/policy:Policy"
 ALIAS = "aws:kms/alias:Alias"
 
 # pulumi-aws module -> IAM service prefixes of the actions on its resources, where they differ
@@ -91,33 +87,19 @@ def _service_block(index: ManifestIndex, service: str) -> list[str]:
 def grants_of(index: ManifestIndex, role: Mapping[str, Any]) -> dict[str, set[str]]:
     """Target (a URN, a managed policy ARN, or text naming resources) -> actions allowed."""
     out: dict[str, set[str]] = {}
-    for holder in index.resources:
-        if holder["type"] == ROLE_POLICY and any(d["urn"] == role["urn"]
-                                                 for d in index.deps(holder, "role")):
-            _attribute(out, statements(holder["inputs"].get("policy")),
-                       index.deps(holder, "policy"), holder["name"])
-        elif holder["type"] == ATTACHMENT and any(d["urn"] == role["urn"]
-                                                  for d in index.deps(holder, "role")):
-            # A customer-managed policy the program creates carries its document: read it.
-            created = [p for p in index.deps(holder, "policyArn") if p["type"] == MANAGED_POLICY]
-            for policy in created:
-                _attribute(out, statements(policy["inputs"].get("policy")),
-                           index.deps(policy, "policy"), policy["name"])
-            if created:
-                continue
-            arn = str(holder["inputs"].get("policyArn", "?"))
+    for grant in index.grants_of(role):
+        if grant.policy_arn is not None:
+            arn = grant.policy_arn
             owner = "AWS managed" if arn.startswith("arn:aws:iam::aws:") else "managed"
             out.setdefault(f"policy {arn.rsplit('/', 1)[-1]} ({owner})", set()).add(
                 "its actions (not listed offline)")
-    for inline in role["inputs"].get("inlinePolicies") or []:
-        if isinstance(inline, dict):
-            _attribute(out, statements(inline.get("policy")),
-                       index.deps(role, "inlinePolicies"), str(inline.get("name", "inline")))
+        else:
+            _attribute(out, statements(grant.document), grant.targets, grant.name)
     return out
 
 
 def _attribute(out: dict[str, set[str]], stmts: list[Statement] | None,
-               targets: list[Mapping[str, Any]], holder: str) -> None:
+               targets: Sequence[Mapping[str, Any]], holder: str) -> None:
     if stmts is None:
         out.setdefault(f"policy {holder} (not readable offline)", set()).add("?")
         return
@@ -130,7 +112,7 @@ def _attribute(out: dict[str, set[str]], stmts: list[Statement] | None,
                 out.setdefault(key, set()).update(actions)
 
 
-def _targets_of(stmt: Statement, prefix: str, targets: list[Mapping[str, Any]]) -> list[str]:
+def _targets_of(stmt: Statement, prefix: str, targets: Sequence[Mapping[str, Any]]) -> list[str]:
     if "*" in stmt.resources or not stmt.resources:
         return [EVERYTHING]
     candidates = [t for t in targets if prefix in _iam_prefixes(t["type"])]

@@ -106,12 +106,17 @@ def _parser() -> argparse.ArgumentParser:
     preflight.add_argument("--region", help="default: the stack's aws:region")
     preflight.set_defaults(run=_preflight)
 
-    topics = commands.add_parser("topics", help="topic state that stateful changes are judged "
-                                 "against")
-    topics.add_argument("action", choices=("lock",), help="lock: record the catalog's topics as "
-                        "deployed in stacks/topics.STACK.lock.json (run after `pulumi up`)")
+    lock = commands.add_parser("lock", help="after `pulumi up`: record the deployed state "
+                               "(region, network CIDR and AZs, topics) in "
+                               "locks/deployed.STACK.json; config changes that would replace "
+                               "it are then refused unless acknowledged")
+    lock.add_argument("stack")
+    lock.set_defaults(run=_lock)
+    topics = commands.add_parser("topics", help="deprecated alias: `strata topics lock STACK` "
+                                 "is `strata lock STACK`")
+    topics.add_argument("action", choices=("lock",))
     topics.add_argument("stack")
-    topics.set_defaults(run=_lock_topics)
+    topics.set_defaults(run=_lock)
     return parser
 
 
@@ -217,14 +222,27 @@ def _preflight(args: argparse.Namespace) -> int:
     return run_preflight(args.stack, args.format, args.region, debug=args.debug)
 
 
-def _lock_topics(args: argparse.Namespace) -> int:
+def _lock(args: argparse.Namespace) -> int:
     from infra._stackfile import find_project, read_stack_config
     from infra.config import catalog_from_values
-    from stacks._events import write_topic_lock
+    from stacks._lock import legacy_lock_file, write_lock
 
-    config = read_stack_config(find_project(), args.stack)
+    project = find_project()
+    config = read_stack_config(project, args.stack)
     catalog = catalog_from_values(config.values, config.file.name)
-    print(f"wrote {write_topic_lock(catalog, args.stack)}")
+    try:
+        path = write_lock(catalog, project.root, args.stack)
+    except OSError as exc:
+        raise InputError(f"cannot write the lock: {exc}") from None
+    print(f"wrote {path}")
+    acknowledged = ["network.acknowledgeReplacement"] * catalog.network.acknowledge_replacement
+    acknowledged += [f"services.{s}.produces.{t}.acknowledgeReplicationChange"
+                     for s, service in catalog.services.items()
+                     for t, spec in service.produces.items() if spec.acknowledge_replication_change]
+    if acknowledged:
+        print("the lock now records the new state: remove " + ", ".join(acknowledged))
+    if legacy_lock_file(project.root, args.stack).is_file():
+        print(f"delete {legacy_lock_file(project.root, args.stack)}: replaced by {path.name}")
     return ExitCode.PASSED
 
 

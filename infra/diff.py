@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from infra._diff_iam import StatementChange, iam_changes
-from infra._diff_owners import service_owners
 from infra._diff_resources import ResourceChange, pair_resources, resource_changes
 from infra._diff_sg import RuleChange, sg_changes
 from infra._diff_sources import DiffInputError, load_source, normalise_manifest
 from infra._diff_stateful import StatefulChange, accept, stateful_changes
+from infra._ownership import service_owners
 from infra.errors import ConfigError
 
 __all__ = ["DiffInputError", "DiffReport", "diff_manifests", "run_diff"]

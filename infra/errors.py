@@ -10,33 +10,25 @@ from collections.abc import Sequence
 
 import pulumi
 
-from stacks.catalog import Problem
+from stacks.catalog import Problem, format_path
 
 __all__ = ["CODES", "ConfigError", "format_path"]
 
 CODES = {
-    "STRATA-E001": "unknown key",
+    "STRATA-E001": "unknown key or config namespace",
     "STRATA-E002": "invalid value",
     "STRATA-E003": "missing required key",
-    "STRATA-E004": "unreadable stack file",
+    "STRATA-E004": "unreadable stack file or lock file",
     "STRATA-E101": "production safety rule",
     "STRATA-E102": "data store settings conflict",
     "STRATA-E103": "Kafka cluster sizing",
-    "STRATA-E104": "topic ownership or consumption",
-    "STRATA-E105": "EKS compute settings",
+    "STRATA-E104": "topics, consumers and consumer groups",
+    "STRATA-E105": "EKS compute and API access",
     "STRATA-E106": "stateful change not acknowledged",
+    "STRATA-E107": "physical name refused by AWS, reserved, or colliding",
+    "STRATA-E108": "instance type the service does not offer",
+    "STRATA-E109": "availability zones",
 }
-
-
-def format_path(path: Sequence[str | int], namespace: str = "strata") -> str:
-    """`("services", "orders", "consumes", 0)` -> `strata:services.orders.consumes[0]`."""
-    if not path:
-        return f"{namespace}:"
-    head, *rest = path
-    text = f"{namespace}:{head}" if ":" not in str(head) else str(head)
-    for part in rest:
-        text += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return text
 
 
 class ConfigError(pulumi.RunError):

@@ -44,6 +44,8 @@ def synthesize(stack: str, project_dir: Path | None = None,
     pulumi.runtime.settings.reset_options()
     pulumi.runtime.set_mocks(monitor.mocks, project=project.name, stack=stack, preview=False,
                              monitor=monitor)
+    # The program finds the project's locks from its root, as under the engine.
+    pulumi.runtime.settings.SETTINGS.root_directory = str(project.root)
     pulumi.runtime.set_all_config(values, config.secret_keys)
     with collection_held():
         runpy.run_path(str(project.main / "__main__.py"), run_name="__main__")

@@ -1,14 +1,17 @@
-"""Builds a service's stores from its catalog entry (the seam between catalog and components).
+"""A service's stores from its catalog entry: the seam between the catalog and the store components.
 
-Environment-dependent choices are made here, once: protection from `environment.protected`,
-backup days from `environment.backup_days`, multi-AZ from `environment.is_prod`.
+Strata's choices are made here, once: names from `conventions.Names`, protection from
+`conventions.lifecycle`, backup days and multi-AZ from the environment tier. Everything else is
+passed only when the user set it in the stack file, so each default lives in its component.
 """
 
 from __future__ import annotations
 
-import pulumi
+from typing import Any
 
-from components._plan import availability_zones
+import pulumi
+from pydantic import BaseModel
+
 from components._store import DataStore
 from components.dynamodb import (
     AttributeArgs,
@@ -19,79 +22,131 @@ from components.dynamodb import (
     KeyValueTableArgs,
     Projection,
 )
+from components.network import Network
 from components.postgres import Engine, PartitionBy, PostgresShardSet, PostgresShardSetArgs
-from components.timeseries import InfluxDbInstance, LiveAnalyticsDatabase
-from stacks._context import ServiceContext
-from stacks.catalog import KeyAttribute
+from components.timeseries import (
+    InfluxDbInstance,
+    InfluxDbInstanceArgs,
+    LiveAnalyticsDatabase,
+    LiveAnalyticsDatabaseArgs,
+)
+from stacks.catalog import Environment, KeyAttribute, Service
 from stacks.catalog import KeyValueTable as KeyValueSpec
 from stacks.conventions import Names, lifecycle
 
-__all__ = ["build_stores"]
+__all__ = ["build_stores", "kms_needs"]
 
 DEPLOYED_MASTER_USERNAME = "strata_admin"
 """Create-only on RDS, Aurora and InfluxDB: the user the existing stores were created with."""
-def build_stores(context: ServiceContext, parent: pulumi.Resource) -> list[DataStore]:
-    stores: list[DataStore] = []
-    if context.service.postgres is not None:
-        stores.append(_postgres(context, parent))
-    for table_name, table in context.service.keyvalue.items():
-        stores.append(_keyvalue(context, parent, table_name, table))
-    if context.service.timeseries is not None:
-        stores.append(_timeseries(context, parent))
+DEPLOYED_INFLUX_ORGANIZATION = "strata"
+"""Create-only on InfluxDB: the organisation the existing instances were created with."""
+
+
+def given(model: BaseModel, *fields: str) -> dict[str, Any]:
+    """The fields the user set in the stack file (unset ones take the component's default)."""
+    return {field: getattr(model, field) for field in fields if field in model.model_fields_set}
+
+
+def store_classes(service: Service) -> list[type]:
+    classes: list[type] = []
+    if service.postgres is not None:
+        classes.append(PostgresShardSet)
+    if service.keyvalue:
+        classes.append(KeyValueTable)
+    if service.timeseries is not None:
+        classes.append(InfluxDbInstance if service.timeseries.engine == "influxdb"
+                       else LiveAnalyticsDatabase)
+    return classes
+
+
+def kms_needs(service: Service) -> tuple[list[str], list[str]]:
+    """(caller services, service principals) the service's key must admit: what each of its
+    store components declares it needs."""
+    callers = {s for cls in store_classes(service) for s in cls.KMS_CALLER_SERVICES}
+    principals = {p for cls in store_classes(service)
+                  for p in getattr(cls, "KMS_SERVICE_PRINCIPALS", ())}
+    return sorted(callers), sorted(principals)
+
+
+def build_stores(service_name: str, service: Service, env: Environment, network: Network,
+                 key_arn: pulumi.Input[str], tags: dict[str, str],
+                 parent: pulumi.Resource) -> dict[str, DataStore]:
+    """The service's stores by their label in the stack file: `postgres`, each table's name,
+    `timeseries`."""
+    stores: dict[str, DataStore] = {}
+    opts = pulumi.ResourceOptions(parent=parent)
+    common = {"kms_key_arn": key_arn, "tags": tags, "lifecycle": lifecycle(env, service)}
+    names = Names(env.name)
+    if service.postgres is not None:
+        stores["postgres"] = PostgresShardSet(f"{service_name}-postgres", _postgres(
+            service_name, service, env, network, names, common), opts=opts)
+    for table_name, table in service.keyvalue.items():
+        stores[table_name] = KeyValueTable(f"{service_name}-{table_name}", _keyvalue(
+            names.store(service_name, table_name), table, common), opts=opts)
+    ts = service.timeseries
+    if ts is not None and ts.engine == "influxdb":
+        influx: InfluxDbInstanceArgs = {
+            **common,  # type: ignore[typeddict-item]
+            "instance_name": names.store(service_name, "influx"),
+            "vpc_id": network.vpc_id, "subnet_ids": network.isolated_subnet_ids,
+            "multi_az": env.is_prod,
+            "username": DEPLOYED_MASTER_USERNAME,
+            "organization": DEPLOYED_INFLUX_ORGANIZATION,
+            **given(ts, "instance_type", "allocated_storage_gib"),
+        }
+        stores["timeseries"] = InfluxDbInstance(f"{service_name}-timeseries", influx, opts=opts)
+    elif ts is not None:
+        live: LiveAnalyticsDatabaseArgs = {
+            **common,  # type: ignore[typeddict-item]
+            "database_name": f"{env.name}-{service_name}",
+            "tables": {table: {"memory_retention_hours": t.memory_retention_hours,
+                               "magnetic_retention_days": t.magnetic_retention_days}
+                       for table, t in ts.tables.items()},
+        }
+        stores["timeseries"] = LiveAnalyticsDatabase(f"{service_name}-timeseries", live,
+                                                     opts=opts)
     return stores
 
 
-def _postgres(context: ServiceContext, parent: pulumi.Resource) -> PostgresShardSet:
-    spec, env = context.service.postgres, context.environment
+def _postgres(service_name: str, service: Service, env: Environment, network: Network,
+              names: Names, common: dict[str, Any]) -> PostgresShardSetArgs:
+    spec = service.postgres
     assert spec is not None
-    names = Names(env.name)
     args: PostgresShardSetArgs = {
-        "identifier_prefix": names.store(context.service_name, "postgres"),
-        "vpc_id": context.network.vpc_id,
-        "subnet_ids": context.network.isolated_subnet_ids,
-        "kms_key_arn": context.key.arn,
-        "tags": context.tags,
-        "lifecycle": lifecycle(env, context.service),
-        # The component admits nothing by default. Until the blueprint admits each service's
-        # pod security group (`allow_from`), workloads keep reaching 5432 from the private
-        # subnets as before (issue 8, item 8).
-        "allowed_cidrs": context.network.private_cidrs,
-        "database_user_prefix": context.service_name.replace("-", "_"),
-        "shard_map_parameter_name": names.shard_map(context.service_name),
+        **common,  # type: ignore[typeddict-item]
+        "identifier_prefix": names.store(service_name, "postgres"),
+        "vpc_id": network.vpc_id,
+        "subnet_ids": network.isolated_subnet_ids,
+        "database_user_prefix": service_name.replace("-", "_"),
+        "shard_map_parameter_name": names.shard_map(service_name),
         "master_username": DEPLOYED_MASTER_USERNAME,
         "engine": Engine(spec.engine),
-        "shards": spec.shards,
-        "partition_by": PartitionBy(spec.partition_by),
-        "database_name": spec.database_name,
         "backup_retention_days": env.backup_days,
+        **given(spec, "engine_version", "shards", "instance_class", "database_name"),
     }
-    if "engine_version" in spec.model_fields_set:
-        args["engine_version"] = spec.engine_version
+    if "partition_by" in spec.model_fields_set:
+        args["partition_by"] = PartitionBy(spec.partition_by)
     if spec.partition_by == "region":
         args["regions"] = list(spec.regions)
-    if spec.instance_class is not None:
-        args["instance_class"] = spec.instance_class
     if spec.engine == "rds":
-        args["allocated_storage_gib"] = spec.allocated_storage_gib
         args["multi_az"] = env.is_prod
+        args.update(given(spec, "allocated_storage_gib"))  # type: ignore[typeddict-item]
     else:
-        args["readers"] = spec.readers
-        # Same deterministic AZ names the platform's Network was built over.
-        args["availability_zones"] = availability_zones(
-            env.region, len(context.network.isolated_subnet_ids))
+        # Writer and readers round-robin over the network's AZs: a reader never shares the
+        # writer's AZ while there are others.
+        args["availability_zones"] = list(network.availability_zones)
+        args.update(given(spec, "readers"))  # type: ignore[typeddict-item]
     if spec.serverless is not None:
-        args["serverless_min_acu"] = spec.serverless.min_acu
-        args["serverless_max_acu"] = spec.serverless.max_acu
-    return PostgresShardSet(f"{context.service_name}-postgres", args,
-                            opts=pulumi.ResourceOptions(parent=parent))
+        args.update({f"serverless_{k}": v for k, v in  # type: ignore[typeddict-item]
+                     given(spec.serverless, "min_acu", "max_acu").items()})
+    return args
 
 
 def _attr(attr: KeyAttribute) -> AttributeArgs:
     return {"name": attr.name, "type": AttributeType(attr.type)}
 
 
-def _keyvalue(context: ServiceContext, parent: pulumi.Resource, table_name: str,
-              spec: KeyValueSpec) -> KeyValueTable:
+def _keyvalue(table_name: str, spec: KeyValueSpec, common: dict[str, Any]) -> KeyValueTableArgs:
     indexes: dict[str, GlobalIndexArgs] = {}
     for index_name, index in spec.global_indexes.items():
         gsi: GlobalIndexArgs = {"partition_key": _attr(index.partition_key),
@@ -100,57 +155,20 @@ def _keyvalue(context: ServiceContext, parent: pulumi.Resource, table_name: str,
             gsi["sort_key"] = _attr(index.sort_key)
         indexes[index_name] = gsi
     args: KeyValueTableArgs = {
-        "table_name": f"{context.prefix}-{table_name}",
-        "kms_key_arn": context.key.arn,
-        "tags": context.tags,
-        "lifecycle": lifecycle(context.environment, context.service),
+        **common,  # type: ignore[typeddict-item]
+        "table_name": table_name,
         "partition_key": _attr(spec.partition_key),
         "global_indexes": indexes,
-        "billing_mode": BillingMode.PROVISIONED if spec.billing_mode == "provisioned"
-        else BillingMode.PAY_PER_REQUEST,
-        "stream": spec.stream,
+        **given(spec, "stream", "ttl_attribute"),
     }
     if spec.sort_key is not None:
         args["sort_key"] = _attr(spec.sort_key)
-    if spec.ttl_attribute is not None:
-        args["ttl_attribute"] = spec.ttl_attribute
-    if spec.capacity is not None and spec.billing_mode == "provisioned":
-        cap = spec.capacity
-        args["capacity"] = {"read_min": cap.read_min, "read_max": cap.read_max,
-                            "write_min": cap.write_min, "write_max": cap.write_max,
-                            "target_utilization_percent": cap.target_utilization_percent}
-    return KeyValueTable(f"{context.service_name}-{table_name}", args,
-                         opts=pulumi.ResourceOptions(parent=parent))
-
-
-def _timeseries(context: ServiceContext,
-                parent: pulumi.Resource) -> InfluxDbInstance | LiveAnalyticsDatabase:
-    spec, env = context.service.timeseries, context.environment
-    assert spec is not None
-    name, opts = f"{context.service_name}-timeseries", pulumi.ResourceOptions(parent=parent)
-    if spec.engine == "influxdb":
-        return InfluxDbInstance(name, {
-            "instance_name": f"{context.prefix}-influx",
-            "vpc_id": context.network.vpc_id,
-            "subnet_ids": context.network.isolated_subnet_ids,
-            "kms_key_arn": context.key.arn,
-            "tags": context.tags,
-            "lifecycle": lifecycle(env, context.service),
-            # As for PostgreSQL: the private subnets until pod security groups are admitted.
-            "allowed_cidrs": context.network.private_cidrs,
-            "instance_type": spec.instance_type,
-            "allocated_storage_gib": spec.allocated_storage_gib,
-            "multi_az": env.is_prod,
-            # Create-only: the values the deployed instances were created with.
-            "username": DEPLOYED_MASTER_USERNAME,
-            "organization": "strata",
-        }, opts=opts)
-    return LiveAnalyticsDatabase(name, {
-        "database_name": context.prefix,
-        "kms_key_arn": context.key.arn,
-        "tags": context.tags,
-        "lifecycle": lifecycle(env, context.service),
-        "tables": {table: {"memory_retention_hours": t.memory_retention_hours,
-                           "magnetic_retention_days": t.magnetic_retention_days}
-                   for table, t in spec.tables.items()},
-    }, opts=opts)
+    if spec.billing_mode == "provisioned":
+        args["billing_mode"] = BillingMode.PROVISIONED
+        if spec.capacity is not None:
+            args["capacity"] = {"read_min": spec.capacity.read_min,
+                                "read_max": spec.capacity.read_max,
+                                "write_min": spec.capacity.write_min,
+                                "write_max": spec.capacity.write_max,
+                                **given(spec.capacity, "target_utilization_percent")}
+    return args

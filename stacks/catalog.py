@@ -1,26 +1,60 @@
 """The stack's typed configuration: environment settings and the service catalog.
 
-Pure data and validation (pydantic v2, no Pulumi import) so that every mistake a user can
+Pure data and shape validation (pydantic v2, no Pulumi import) so that every mistake a user can
 make in `Pulumi.<stack>.yaml` is found, all at once, before a single resource is registered.
-Keys are camelCase in YAML (the Pulumi convention) and snake_case in Python.
+Keys are camelCase in YAML (the Pulumi convention) and snake_case in Python. Types are strict
+(`shards: true` or `shards: "3"` is not a number), numbers finite, and every pattern has its rule
+in words (`PATTERN_WORDS`) for the error message. Rules that span fields live in
+`stacks/_rules.py`, physical names in `stacks/_physical.py`.
 """
 
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
-from components._plan import largest_az_count
+from stacks._patterns import (
+    ATTRIBUTE_NAME,
+    AZ_NAME,
+    COST_CENTER,
+    CPU,
+    DATABASE_NAME,
+    DNS_LABEL,
+    EMAIL,
+    FILLED_FROM_KEY,
+    FULL_TOPIC,
+    GEOGRAPHY,
+    GROUP_NAME,
+    INT32_MAX,
+    INT64_MAX,
+    K8S_VERSION,
+    KAFKA_VERSION,
+    MEMORY,
+    PATTERN_WORDS,
+    PG_MAJOR,
+    REGION,
+    RFC1918,
+    ROLE_ARN,
+    SECRET_PLACEHOLDER_KEY,
+    TOPIC_CONFIG,
+    TOPIC_NAME,
+)
+from stacks._problems import Problem, format_path
 
 __all__ = [
+    "FILLED_FROM_KEY",
+    "PATTERN_WORDS",
+    "REGION",
+    "RFC1918",
+    "SECRET_PLACEHOLDER_KEY",
     "Catalog",
     "ClusterSpec",
     "ConsumerSpec",
     "Environment",
+    "GlobalIndex",
     "KafkaSpec",
     "KeyAttribute",
     "KeyValueTable",
@@ -36,24 +70,37 @@ __all__ = [
     "TimeseriesTable",
     "TopicSpec",
     "WorkloadSpec",
-    "semantic_problems",
+    "format_path",
+    "shape_of",
+    "user_fields",
 ]
 
-DNS_LABEL = r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$"
-"""Lower-case DNS label, at most 32 characters: fits RDS, MSK, EKS and Kubernetes names
-once prefixed."""
 
 DnsName = Annotated[str, Field(pattern=DNS_LABEL)]
 Classification = Literal["public", "internal", "confidential", "restricted"]
 Tier = Literal["dev", "staging", "prod"]
+RetentionHours = Annotated[int, Field(ge=1, le=87_600)]
+"""Kafka stores `retention.ms` as a 64-bit long; Strata bounds it at 10 years (87,600 hours),
+far inside it, so sizing and alarms stay meaningful."""
+
+
+MAX_TABLES = 10
+MAX_GLOBAL_INDEXES = 5
+MAX_TOPICS = 10
+MAX_SUBSCRIPTIONS = 10
+"""What one service may own and read. Its role holds every grant on them as managed policies,
+and IAM attaches at most 10 of 6,144 characters each to a role
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html): with 64 shards,
+an InfluxDB instance and these maxima the grants still fit (tests/stacks/test_iam_limits.py)."""
 
 
 class StrictModel(BaseModel):
-    """Rejects unknown keys (the error handler adds a "did you mean" hint) and reads camelCase."""
+    """Unknown keys refused (the error handler adds a "did you mean" hint), camelCase keys only,
+    strict types (no bool-as-int, no numeric strings), finite numbers."""
 
-    model_config = ConfigDict(
-        extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True
-    )
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, validate_by_name=False,
+                              validate_by_alias=True, frozen=True, strict=True,
+                              allow_inf_nan=False, use_attribute_docstrings=True)
 
 
 # --- environment -----------------------------------------------------------------------------
@@ -68,16 +115,19 @@ class Environment(StrictModel):
     """`prod` turns on multi-AZ, deletion protection, longer backups and stricter validation."""
     owner: DnsName
     """Team that owns the shared platform resources (the `owner` tag on them)."""
-    cost_center: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{1,31}$")]
-    region: Annotated[str, Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")] = "eu-west-1"
-    """Filled from `aws:region`; the provider needs it there anyway."""
+    cost_center: Annotated[str, Field(pattern=COST_CENTER)]
+    region: Annotated[str, Field(pattern=REGION,
+                                 json_schema_extra={FILLED_FROM_KEY: "aws:region"})] = "eu-west-1"
+    """Filled from `aws:region` by the config loader, which requires that key; not a key of
+    `strata:environment`."""
     protect: bool | None = None
     """Protect stateful resources (Pulumi protect, deletion protection, retain).
     Default: on in prod."""
     log_retention_days: Literal[7, 14, 30, 60, 90, 180, 365, 731, 1827, 3653] | None = None
     """CloudWatch log retention. Default: 30 days, 365 in prod."""
     backup_retention_days: Annotated[int, Field(ge=1, le=35)] | None = None
-    """Automated backup retention for databases. Default: 7 days, 35 in prod."""
+    """Automated backup retention for databases (RDS allows 1-35). Default: 7 days, 35 in
+    prod."""
 
     @property
     def is_prod(self) -> bool:
@@ -98,11 +148,31 @@ class Environment(StrictModel):
 
 class NetworkSpec(StrictModel):
     cidr: str = "10.0.0.0/16"
-    """VPC CIDR, a /16 to /24 private range."""
-    az_count: Annotated[int, Field(ge=1, le=6)] = 2
-    """Availability zones to spread subnets over (prod: at least 2)."""
+    """VPC CIDR: a /16 to /24 inside an RFC 1918 range."""
+    az_count: Annotated[int, Field(ge=2, le=6)] = 2
+    """Availability zones to spread subnets over. EKS, RDS subnet groups and Grafana need two;
+    provisioned MSK takes two or three."""
+    availability_zones: Annotated[list[Annotated[str, Field(pattern=AZ_NAME)]],
+                                  Field(min_length=2, max_length=6)] | None = None
+    """The AZs by name, in subnet order; `azCount` follows their number when not given.
+    Default: the first `azCount` AZs the region offers (the provider's
+    `aws.get_availability_zones`)."""
     nat_mode: Literal["single", "per-az"] = "single"
-    """`per-az` survives the loss of an AZ; `single` is cheaper."""
+    """`per-az` survives the loss of an AZ; `single` is cheaper (not in prod)."""
+    acknowledge_replacement: bool = False
+    """Accept that a change of region, CIDR or AZs against the deployed-state lock replaces the
+    subnets and everything in them (MSK, InfluxDB, RDS subnet groups). Remove once deployed
+    and re-locked (`strata lock STACK`)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _count_named_zones(cls, data: Any) -> Any:
+        """Named AZs decide the count unless `azCount` is given too (then both must agree)."""
+        if isinstance(data, dict) and "azCount" not in data:
+            zones = data.get("availabilityZones")
+            if isinstance(zones, list) and 2 <= len(zones) <= 6:
+                return {**data, "azCount": len(zones)}
+        return data
 
     @field_validator("cidr")
     @classmethod
@@ -111,8 +181,10 @@ class NetworkSpec(StrictModel):
             net = ipaddress.ip_network(value, strict=True)
         except ValueError as exc:
             raise ValueError(f"not a network CIDR ({exc})") from None
-        if not isinstance(net, ipaddress.IPv4Network) or not net.is_private:
-            raise ValueError("must be a private IPv4 range (RFC 1918)")
+        if not isinstance(net, ipaddress.IPv4Network) or \
+                not any(net.subnet_of(block) for block in RFC1918):
+            raise ValueError("must be a private IPv4 range (RFC 1918: inside 10.0.0.0/8, "
+                             "172.16.0.0/12 or 192.168.0.0/16)")
         if not 16 <= net.prefixlen <= 24:
             raise ValueError(f"prefix /{net.prefixlen} is outside /16../24")
         return value
@@ -122,35 +194,37 @@ class NetworkSpec(StrictModel):
 
 
 class ServerlessCapacity(StrictModel):
-    """Aurora Serverless v2 capacity in ACUs (0 lets the cluster pause when idle)."""
+    """Aurora Serverless v2 capacity in ACUs, in steps of 0.5 (0 lets the cluster pause)."""
 
-    min_acu: Annotated[float, Field(ge=0, le=256)] = 0.5
-    max_acu: Annotated[float, Field(ge=1, le=256)] = 4
+    min_acu: Annotated[float, Field(ge=0, le=256, multiple_of=0.5)] = 0.5
+    max_acu: Annotated[float, Field(ge=1, le=256, multiple_of=0.5)] = 4
 
 
 class PostgresSpec(StrictModel):
     """A shard set of PostgreSQL databases owned by one service."""
 
     engine: Literal["rds", "aurora"] = "aurora"
-    engine_version: Annotated[str, Field(pattern=r"^\d{2}(\.\d+)?$")] = "16.6"
+    engine_version: Annotated[str, Field(pattern=PG_MAJOR)] = "16.6"
+    """Major version. Default: the component's (16); this catalog value is never passed."""
     shards: Annotated[int, Field(ge=1, le=64)] = 1
     partition_by: Literal["tenant", "region"] = "tenant"
     """`tenant`: tenants hash onto shards. `region`: each shard serves listed geographies."""
-    regions: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{1,15}$")]] = []
+    regions: list[Annotated[str, Field(pattern=GEOGRAPHY)]] = []
     """Geographies (e.g. `eu`, `us`) when partitioning by region; spread over the shards."""
-    instance_class: Annotated[str, Field(pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")] | None = None
-    """Instance class. Default: db.t4g.medium (RDS) or Serverless v2 (Aurora)."""
+    instance_class: str | None = None
+    """Instance class, one RDS offers for the engine. Default: db.t4g.medium (RDS) or
+    Serverless v2 (Aurora)."""
     serverless: ServerlessCapacity | None = None
     """Aurora only: Serverless v2 capacity. Default for Aurora when no instance class is given."""
     allocated_storage_gib: Annotated[int, Field(ge=20, le=65536)] = 20
     """RDS only: initial storage; storage autoscaling may grow it to 4x."""
     readers: Annotated[int, Field(ge=0, le=15)] = 0
     """Aurora only: reader instances per shard (prod: at least 1 for multi-AZ)."""
-    database_name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")] = "app"
+    database_name: Annotated[str, Field(pattern=DATABASE_NAME)] = "app"
 
 
 class KeyAttribute(StrictModel):
-    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,255}$")]
+    name: Annotated[str, Field(pattern=ATTRIBUTE_NAME)]
     type: Literal["S", "N", "B"] = "S"
 
 
@@ -161,12 +235,13 @@ class GlobalIndex(StrictModel):
 
 
 class TableCapacity(StrictModel):
-    """Provisioned capacity bounds for DynamoDB autoscaling."""
+    """Provisioned capacity bounds for DynamoDB autoscaling (Application Auto Scaling takes
+    32-bit capacities)."""
 
-    read_min: Annotated[int, Field(ge=1)] = 5
-    read_max: Annotated[int, Field(ge=1)] = 100
-    write_min: Annotated[int, Field(ge=1)] = 5
-    write_max: Annotated[int, Field(ge=1)] = 100
+    read_min: Annotated[int, Field(ge=1, le=INT32_MAX)] = 5
+    read_max: Annotated[int, Field(ge=1, le=INT32_MAX)] = 100
+    write_min: Annotated[int, Field(ge=1, le=INT32_MAX)] = 5
+    write_max: Annotated[int, Field(ge=1, le=INT32_MAX)] = 100
     target_utilization_percent: Annotated[int, Field(ge=20, le=90)] = 70
 
 
@@ -175,26 +250,31 @@ class KeyValueTable(StrictModel):
 
     partition_key: KeyAttribute
     sort_key: KeyAttribute | None = None
-    global_indexes: dict[DnsName, GlobalIndex] = {}
+    global_indexes: Annotated[dict[DnsName, GlobalIndex],
+                              Field(max_length=MAX_GLOBAL_INDEXES)] = {}
+    """At most 5: with the other limits below, every grant of a service fits IAM's 10 managed
+    policies per role (tests/stacks/test_iam_limits.py)."""
     billing_mode: Literal["on-demand", "provisioned"] = "on-demand"
     capacity: TableCapacity | None = None
     """Required with `provisioned` billing; autoscaling keeps usage near the target."""
-    ttl_attribute: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,255}$")] | None = None
+    ttl_attribute: Annotated[str, Field(pattern=ATTRIBUTE_NAME)] | None = None
     stream: bool = False
     """Publish NEW_AND_OLD_IMAGES change records (for outbox or CDC consumers)."""
 
 
 class TimeseriesTable(StrictModel):
     memory_retention_hours: Annotated[int, Field(ge=1, le=8766)] = 24
+    """Timestream memory store: 1 hour to 8,766 hours (one year)."""
     magnetic_retention_days: Annotated[int, Field(ge=1, le=73000)] = 365
+    """Timestream magnetic store: 1 to 73,000 days (200 years)."""
 
 
 class TimeseriesSpec(StrictModel):
-    """Timestream: InfluxDB (default for new accounts) or LiveAnalytics."""
+    """Timestream: InfluxDB (default for new accounts) or LiveAnalytics (existing accounts)."""
 
     engine: Literal["influxdb", "liveanalytics"] = "influxdb"
-    instance_type: Annotated[str, Field(pattern=r"^db\.influx\.[a-z0-9]+$")] = "db.influx.medium"
-    """InfluxDB only."""
+    instance_type: str = "db.influx.medium"
+    """InfluxDB only: an instance type the timestream-influxdb API offers."""
     allocated_storage_gib: Annotated[int, Field(ge=20, le=16384)] = 20
     """InfluxDB only."""
     tables: dict[DnsName, TimeseriesTable] = {}
@@ -203,8 +283,6 @@ class TimeseriesSpec(StrictModel):
 
 # --- events ------------------------------------------------------------------------------------
 
-TOPIC_NAME = r"^[a-z][a-z0-9-]{0,62}$"
-
 
 class TopicSpec(StrictModel):
     """A Kafka topic the service produces (and so owns). Its full name is `<service>.<topic>`."""
@@ -212,26 +290,27 @@ class TopicSpec(StrictModel):
     partitions: Annotated[int, Field(ge=1, le=1000)] = 6
     replication_factor: Annotated[int, Field(ge=1, le=5)] | None = None
     """Default: 3 in prod (2 for a 2-AZ cluster), 2 otherwise. Changing it replaces the topic."""
-    retention_hours: Annotated[int, Field(ge=1, le=87600)] = 168
+    retention_hours: RetentionHours = 168
     cleanup_policy: Literal["delete", "compact"] = "delete"
-    configs: dict[Annotated[str, Field(pattern=r"^[a-z.]+$")], str] = {}
-    """Other topic-level Kafka configs, verbatim."""
+    configs: dict[Annotated[str, Field(pattern=TOPIC_CONFIG)], str] = {}
+    """Other topic-level Kafka configs, verbatim (not `retention.ms` or `cleanup.policy`: those
+    are `retentionHours` and `cleanupPolicy`)."""
     acknowledge_replication_change: bool = False
-    """Accept that a replication-factor change (against `stacks/topics.<stack>.lock.json`)
+    """Accept that a replication-factor change (against `locks/deployed.<stack>.json`)
     replaces the topic and deletes its data. Remove once deployed and re-locked."""
 
 
 class ConsumerSpec(StrictModel):
     """A subscription to another service's topic."""
 
-    topic: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*\.[a-z][a-z0-9-]*$")]
+    topic: Annotated[str, Field(pattern=FULL_TOPIC)]
     """`<service>.<topic>` of the producing service."""
-    group: Annotated[str, Field(pattern=r"^[a-z][a-z0-9.-]{0,62}$")] | None = None
-    """Consumer group. Default: the consuming service's name."""
+    group: Annotated[str, Field(pattern=GROUP_NAME)] | None = None
+    """Consumer group, this service's alone. Default: the consuming service's name."""
     parallelism: Annotated[int, Field(ge=1, le=1000)] = 1
     """Consumer instances reading in parallel; the topic needs at least this many partitions."""
-    max_lag_messages: Annotated[int, Field(ge=1)] = 10_000
-    """Alarm when the group's max offset lag exceeds this."""
+    max_lag_messages: Annotated[int, Field(ge=1, le=INT64_MAX)] = 10_000
+    """Alarm when the group's max offset lag exceeds this (Kafka offsets are 64-bit)."""
 
 
 # --- compute -----------------------------------------------------------------------------------
@@ -240,11 +319,11 @@ class ConsumerSpec(StrictModel):
 class WorkloadSpec(StrictModel):
     """The service's Kubernetes namespace budget (ResourceQuota and LimitRange)."""
 
-    cpu: Annotated[str, Field(pattern=r"^\d+(m)?$")] = "4"
-    memory: Annotated[str, Field(pattern=r"^\d+(Mi|Gi)$")] = "8Gi"
+    cpu: Annotated[str, Field(pattern=CPU)] = "4"
+    memory: Annotated[str, Field(pattern=MEMORY)] = "8Gi"
     pods: Annotated[int, Field(ge=1, le=1000)] = 40
-    default_cpu: Annotated[str, Field(pattern=r"^\d+(m)?$")] = "250m"
-    default_memory: Annotated[str, Field(pattern=r"^\d+(Mi|Gi)$")] = "256Mi"
+    default_cpu: Annotated[str, Field(pattern=CPU)] = "250m"
+    default_memory: Annotated[str, Field(pattern=MEMORY)] = "256Mi"
 
 
 class Service(StrictModel):
@@ -252,14 +331,16 @@ class Service(StrictModel):
 
     owner: DnsName
     classification: Classification
-    description: str = ""
+    description: Annotated[str, Field(max_length=1024)] = ""
     postgres: PostgresSpec | None = None
-    keyvalue: dict[DnsName, KeyValueTable] = {}
-    """DynamoDB tables by name."""
+    keyvalue: Annotated[dict[DnsName, KeyValueTable], Field(max_length=MAX_TABLES)] = {}
+    """DynamoDB tables by name, at most 10 (see `MAX_TABLES`)."""
     timeseries: TimeseriesSpec | None = None
-    produces: dict[Annotated[str, Field(pattern=TOPIC_NAME)], TopicSpec] = {}
-    """Topics this service owns, by short name."""
-    consumes: list[ConsumerSpec] = []
+    produces: Annotated[dict[Annotated[str, Field(pattern=TOPIC_NAME)], TopicSpec],
+                        Field(max_length=MAX_TOPICS)] = {}
+    """Topics this service owns, by short name; at most 10."""
+    consumes: Annotated[list[ConsumerSpec], Field(max_length=MAX_SUBSCRIPTIONS)] = []
+    """Subscriptions to other services' topics; at most 10."""
     workload: WorkloadSpec = WorkloadSpec()
 
 
@@ -270,10 +351,9 @@ class KafkaSpec(StrictModel):
     """The shared MSK cluster (services own topics on it, not the cluster)."""
 
     mode: Literal["provisioned", "serverless"] = "provisioned"
-    kafka_version: Annotated[str, Field(pattern=r"^\d+\.\d+\.(\d+|x)(\.kraft)?$")] = "3.8.x"
-    instance_type: Annotated[str, Field(pattern=r"^kafka\.[a-z0-9]+\.[a-z0-9]+$")] = (
-        "kafka.m7g.large"
-    )
+    kafka_version: Annotated[str, Field(pattern=KAFKA_VERSION)] = "3.8.x"
+    instance_type: str = "kafka.m7g.large"
+    """A Standard broker size MSK offers (not kafka.t3.* in prod)."""
     brokers: Annotated[int, Field(ge=1, le=30)] | None = None
     """Broker count, a multiple of the AZ count. Default: one per AZ."""
     storage_gib: Annotated[int, Field(ge=1, le=16384)] = 100
@@ -281,13 +361,16 @@ class KafkaSpec(StrictModel):
     max_storage_gib: Annotated[int, Field(ge=1, le=16384)] | None = None
     """Storage autoscaling ceiling per broker. Default: 4x `storageGib`."""
     storage_target_percent: Annotated[int, Field(ge=10, le=80)] = 60
-    peak_ingress_mib_per_s: Annotated[float, Field(gt=0)] | None = None
-    """Declared peak producer throughput; synth warns when the cluster is sized below it."""
-    retention_hours: Annotated[int, Field(ge=1)] = 168
+    peak_ingress_mib_per_s: Annotated[float, Field(gt=0, le=100_000)] | None = None
+    """Declared peak producer throughput; synth warns when the cluster is sized below it. The
+    bound is far above any MSK cluster (30 brokers) and keeps the sizing arithmetic finite."""
+    retention_hours: RetentionHours = 168
+    """Typical topic retention, for storage sizing."""
 
 
 class NodeGroupSpec(StrictModel):
-    instance_types: list[Annotated[str, Field(pattern=r"^[a-z0-9]+\.[a-z0-9]+$")]] = ["m7g.large"]
+    instance_types: Annotated[list[str], Field(min_length=1, max_length=20)] = ["m7g.large"]
+    """EC2 instance types (one architecture per group)."""
     ami: Literal["AL2023", "BOTTLEROCKET"] = "AL2023"
     min_size: Annotated[int, Field(ge=0, le=450)] = 2
     max_size: Annotated[int, Field(ge=1, le=450)] = 6
@@ -298,41 +381,48 @@ class NodeGroupSpec(StrictModel):
 class ClusterSpec(StrictModel):
     """The shared EKS cluster."""
 
-    kubernetes_version: Annotated[str, Field(pattern=r"^1\.\d{2}$")] = "1.33"
+    kubernetes_version: Annotated[str, Field(pattern=K8S_VERSION)] = "1.33"
     upgrade_policy: Literal["STANDARD", "EXTENDED"] = "STANDARD"
     compute: Literal["auto", "nodegroups"] = "auto"
     node_groups: dict[DnsName, NodeGroupSpec] = {}
     """Managed node groups by name (compute `nodegroups`)."""
     public_access_cidrs: list[str] = []
-    """Open the API endpoint publicly to these CIDRs only. Default: private endpoint only."""
+    """Open the API endpoint publicly to these CIDRs only (not in prod). Default: private
+    endpoint only."""
     deployer_cidrs: list[str] = []
     """Networks routed to the VPC (VPN, Transit Gateway, peering) where deploys run; they reach
     the private API endpoint on 443. One of deployerCidrs / publicAccessCidrs is required."""
-    admin_role_arn: (
-        Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/\S+$")] | None
-    ) = None
+    admin_role_arn: Annotated[str, Field(pattern=ROLE_ARN)] | None = None
     """IAM role given cluster-admin through an EKS access entry. Default: a
     `strata-<env>-admin` role created with the cluster, assumable by account principals."""
 
-    @field_validator("public_access_cidrs", "deployer_cidrs")
-    @classmethod
-    def _cidrs(cls, values: list[str]) -> list[str]:
-        for value in values:
-            try:
-                net = ipaddress.ip_network(value, strict=True)
-            except ValueError as exc:
-                raise ValueError(f"{value!r} is not a CIDR ({exc})") from None
-            if net.prefixlen == 0:
-                raise ValueError("0.0.0.0/0 would expose the API server to the internet")
-        return values
+
+HttpsEndpoint = Annotated[SecretStr, Field(json_schema_extra={
+    SECRET_PLACEHOLDER_KEY: "https://placeholder.invalid/strata-synth/{path}"})]
+Email = Annotated[str, Field(pattern=EMAIL, json_schema_extra={
+    SECRET_PLACEHOLDER_KEY: "{path}@placeholder.invalid"})]
 
 
 class MonitoringSpec(StrictModel):
-    alarm_emails: list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")]] = []
-    alarm_https_endpoints: list[Annotated[str, Field(pattern=r"^https://\S+$")]] = []
+    alarm_emails: list[Email] = []
+    """E-mail subscriptions of the alarm topic (each confirms by mail)."""
+    alarm_https_endpoints: list[HttpsEndpoint] = []
+    """HTTPS subscriptions (an incident tool's URL with its integration key): secret values
+    (pydantic `SecretStr`), kept secret in state. Write them as `secure:` values."""
     grafana_auth: Literal["AWS_SSO", "SAML"] = "AWS_SSO"
     cpu_alarm_percent: Annotated[int, Field(ge=10, le=100)] = 80
     storage_alarm_free_percent: Annotated[int, Field(ge=5, le=50)] = 20
+
+    @field_validator("alarm_https_endpoints")
+    @classmethod
+    def _https(cls, values: list[SecretStr]) -> list[SecretStr]:
+        for index, value in enumerate(values):
+            text = value.get_secret_value()
+            if not text.startswith("https://") or len(text) <= len("https://") or \
+                    any(c.isspace() for c in text):
+                # Never echo the value: it carries an integration key.
+                raise ValueError(f"item {index} is not an https:// URL without spaces")
+        return values
 
 
 class Catalog(StrictModel):
@@ -343,187 +433,23 @@ class Catalog(StrictModel):
     kafka: KafkaSpec = KafkaSpec()
     cluster: ClusterSpec = ClusterSpec()
     monitoring: MonitoringSpec = MonitoringSpec()
-    services: dict[DnsName, Service] = Field(min_length=1)
+    services: Annotated[dict[DnsName, Service], Field(min_length=1)]
 
 
-# --- cross-field rules -------------------------------------------------------------------------
+# --- shapes, for messages ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with the config: where, what, and what would be accepted."""
-
-    path: tuple[str | int, ...]
-    message: str
-    allowed: str = ""
-    code: str = "STRATA-E100"
+def user_fields(model: type[BaseModel]) -> list[tuple[str, Any]]:
+    """(name, FieldInfo) of the keys a user writes (not those the loader fills)."""
+    return [(name, field) for name, field in model.model_fields.items()
+            if not (isinstance(field.json_schema_extra, dict)
+                    and FILLED_FROM_KEY in field.json_schema_extra)]
 
 
-def semantic_problems(catalog: Catalog) -> list[Problem]:
-    """Rules that span fields; run once the shapes are valid. Returns every problem found."""
-    problems: list[Problem] = []
-    env, net = catalog.environment, catalog.network
-    if env.is_prod:
-        if net.az_count < 2:
-            problems.append(Problem(("network", "azCount"), "prod must span at least 2 AZs",
-                                    "2..6", "STRATA-E101"))
-        if env.protect is False:
-            problems.append(Problem(("environment", "protect"),
-                                    "prod must protect stateful resources", "true", "STRATA-E101"))
-        if catalog.cluster.public_access_cidrs:
-            problems.append(Problem(("cluster", "publicAccessCidrs"),
-                                    "prod keeps the EKS API endpoint private", "[]", "STRATA-E101"))
-    if net.az_count > largest_az_count(net.cidr):
-        problems.append(Problem(("network", "azCount"),
-                                f"{net.cidr} leaves subnets below /28 for {net.az_count} AZs",
-                                f"1..{largest_az_count(net.cidr)}, or a larger CIDR",
-                                "STRATA-E101"))
-    for name, service in catalog.services.items():
-        problems += _store_problems(("services", name), service, env)
-    problems += _kafka_problems(catalog)
-    problems += _cluster_problems(catalog)
-    return problems
-
-
-def _store_problems(path: tuple[str, ...], service: Service, env: Environment) -> list[Problem]:
-    problems: list[Problem] = []
-    pg = service.postgres
-    if pg is not None:
-        at = (*path, "postgres")
-        if pg.engine == "rds" and (pg.serverless is not None or pg.readers):
-            problems.append(Problem((*at, "engine"), "serverless and readers need Aurora",
-                                    "engine: aurora", "STRATA-E102"))
-        if pg.serverless is not None and pg.instance_class is not None:
-            problems.append(Problem((*at, "serverless"),
-                                    "choose either instanceClass or serverless, not both",
-                                    "one of instanceClass | serverless", "STRATA-E102"))
-        if pg.serverless is not None and pg.serverless.min_acu > pg.serverless.max_acu:
-            problems.append(Problem((*at, "serverless", "minAcu"), "minAcu exceeds maxAcu",
-                                    f"<= {pg.serverless.max_acu}", "STRATA-E102"))
-        if pg.partition_by == "region":
-            if len(pg.regions) < pg.shards:
-                problems.append(Problem((*at, "regions"),
-                                        f"partitionBy region needs a geography per shard "
-                                        f"({pg.shards} shards, {len(pg.regions)} regions)",
-                                        f"at least {pg.shards} distinct regions", "STRATA-E102"))
-            if len(set(pg.regions)) != len(pg.regions):
-                problems.append(Problem((*at, "regions"), "regions repeat",
-                                        "distinct values", "STRATA-E102"))
-        elif pg.regions:
-            problems.append(Problem((*at, "regions"), "regions only apply with partitionBy region",
-                                    "partitionBy: region, or remove regions", "STRATA-E102"))
-        if env.is_prod and pg.engine == "aurora" and pg.readers < 1:
-            problems.append(Problem((*at, "readers"),
-                                    "prod Aurora needs a reader in another AZ for failover",
-                                    "1..15", "STRATA-E101"))
-    for table_name, table in service.keyvalue.items():
-        at = (*path, "keyvalue", table_name)
-        if table.billing_mode == "provisioned" and table.capacity is None:
-            problems.append(Problem((*at, "capacity"), "provisioned billing needs capacity bounds",
-                                    "capacity: {readMin, readMax, writeMin, writeMax}",
-                                    "STRATA-E102"))
-        if table.billing_mode == "on-demand" and table.capacity is not None:
-            problems.append(Problem((*at, "capacity"), "capacity only applies to provisioned",
-                                    "billingMode: provisioned, or remove capacity",
-                                    "STRATA-E102"))
-        cap = table.capacity
-        if cap and (cap.read_min > cap.read_max or cap.write_min > cap.write_max):
-            problems.append(Problem((*at, "capacity"), "a minimum exceeds its maximum",
-                                    "readMin <= readMax, writeMin <= writeMax", "STRATA-E102"))
-    ts = service.timeseries
-    if ts is not None:
-        at = (*path, "timeseries")
-        if ts.engine == "influxdb" and ts.tables:
-            problems.append(Problem((*at, "tables"), "tables apply to engine liveanalytics",
-                                    "engine: liveanalytics, or remove tables", "STRATA-E102"))
-        if ts.engine == "liveanalytics" and not ts.tables:
-            problems.append(Problem((*at, "tables"), "liveanalytics needs at least one table",
-                                    "tables: {<name>: {memoryRetentionHours, ...}}",
-                                    "STRATA-E102"))
-    if not (service.postgres or service.keyvalue or service.timeseries or service.produces):
-        problems.append(Problem(path, "the service owns no store and no topic",
-                                "at least one of postgres, keyvalue, timeseries, produces",
-                                "STRATA-E102"))
-    return problems
-
-
-def _kafka_problems(catalog: Catalog) -> list[Problem]:
-    problems: list[Problem] = []
-    kafka, azs = catalog.kafka, catalog.network.az_count
-    if kafka.mode == "serverless" and catalog.environment.is_prod:
-        problems.append(Problem(("kafka", "mode"), "MSK Serverless is offered for dev only",
-                                "provisioned", "STRATA-E101"))
-    if kafka.brokers is not None and kafka.brokers % azs:
-        problems.append(Problem(("kafka", "brokers"),
-                                f"{kafka.brokers} brokers do not spread evenly over {azs} AZs",
-                                f"a multiple of {azs}", "STRATA-E103"))
-    if kafka.max_storage_gib is not None and kafka.max_storage_gib < kafka.storage_gib:
-        problems.append(Problem(("kafka", "maxStorageGib"), "below storageGib",
-                                f">= {kafka.storage_gib}", "STRATA-E103"))
-    topics = {f"{svc}.{topic}": spec for svc, s in catalog.services.items()
-              for topic, spec in s.produces.items()}
-    major_minor = tuple(int(part) for part in kafka.kafka_version.split(".")[:2])
-    if kafka.mode == "provisioned" and topics and major_minor < (3, 6):
-        # aws.msk.Topic uses the MSK topic API, which needs Kafka 3.6 or later.
-        problems.append(Problem(("kafka", "kafkaVersion"),
-                                f"topics as code need Kafka 3.6 or later ({kafka.kafka_version})",
-                                ">= 3.6", "STRATA-E103"))
-    for svc, service in catalog.services.items():
-        for index, consumer in enumerate(service.consumes):
-            at = ("services", svc, "consumes", index, "topic")
-            owner = consumer.topic.split(".", 1)[0]
-            spec = topics.get(consumer.topic)
-            if owner == svc:
-                problems.append(Problem(at, "a service does not consume its own topic",
-                                        "another service's topic", "STRATA-E104"))
-            elif spec is None:
-                known = ", ".join(sorted(topics)) or "none declared"
-                problems.append(Problem(at, f"no service produces {consumer.topic!r}",
-                                        known, "STRATA-E104"))
-            elif consumer.parallelism > spec.partitions:
-                problems.append(Problem(("services", svc, "consumes", index, "parallelism"),
-                                        f"{consumer.parallelism} consumers but {consumer.topic} "
-                                        f"has {spec.partitions} partitions; the rest would idle",
-                                        f"<= {spec.partitions}, or raise the topic's partitions",
-                                        "STRATA-E104"))
-        for topic, spec in service.produces.items():
-            rf = spec.replication_factor
-            if rf is not None and kafka.mode == "provisioned":
-                brokers = kafka.brokers or azs
-                if rf > brokers:
-                    problems.append(Problem(("services", svc, "produces", topic,
-                                             "replicationFactor"),
-                                            f"replication {rf} exceeds the {brokers} brokers",
-                                            f"<= {brokers}", "STRATA-E104"))
-                if catalog.environment.is_prod and rf < 2:
-                    problems.append(Problem(("services", svc, "produces", topic,
-                                             "replicationFactor"),
-                                            "prod topics need replication of at least 2",
-                                            "2..5", "STRATA-E101"))
-    return problems
-
-
-def _cluster_problems(catalog: Catalog) -> list[Problem]:
-    problems: list[Problem] = []
-    cluster = catalog.cluster
-    if cluster.compute == "nodegroups" and not cluster.node_groups:
-        problems.append(Problem(("cluster", "nodeGroups"), "compute nodegroups needs a node group",
-                                "nodeGroups: {<name>: {instanceTypes, minSize, maxSize}}",
-                                "STRATA-E105"))
-    if not cluster.public_access_cidrs and not cluster.deployer_cidrs:
-        problems.append(Problem(("cluster", "deployerCidrs"),
-                                "no route from the deployer to the EKS API: the program creates "
-                                "Kubernetes objects through it",
-                                "deployerCidrs: [<network of the deploy runners>], or "
-                                "publicAccessCidrs (not in prod)", "STRATA-E105"))
-    if cluster.compute == "auto" and cluster.node_groups:
-        problems.append(Problem(("cluster", "nodeGroups"), "Auto Mode manages its own nodes",
-                                "compute: nodegroups, or remove nodeGroups", "STRATA-E105"))
-    for name, group in cluster.node_groups.items():
-        desired = group.desired_size if group.desired_size is not None else group.min_size
-        if not group.min_size <= desired <= group.max_size:
-            problems.append(Problem(("cluster", "nodeGroups", name),
-                                    "sizes must satisfy minSize <= desiredSize <= maxSize",
-                                    f"{group.min_size}..{group.max_size}", "STRATA-E105"))
-    return problems
+def shape_of(model: type[BaseModel]) -> str:
+    """`{name, type?}`: the keys a model takes (optional ones with `?`), for messages that
+    name the expected shape."""
+    keys = [f"{field.alias or name}{'' if field.is_required() else '?'}"
+            for name, field in user_fields(model)]
+    return "{" + ", ".join(keys) + "}"
 

@@ -1,8 +1,9 @@
-"""ServiceData: one service's key, stores and role, and nothing anyone else can reach.
+"""ServiceData: one service's key, stores, topics and role, and nothing anyone else can reach.
 
-The role is assumable only through EKS Pod Identity and is granted exactly the service's
-own stores (and, once events exist, its declared topics). Stores are encrypted with the
-service's own key, which only that role and the account's administrators may use.
+The role is assumable only through EKS Pod Identity, for this service's namespace and service
+account on this environment's cluster, and holds exactly the grants on the service's own stores
+and topics plus read-only consumption of the topics it declares. Stores are encrypted with the
+service's own key and admit, on their ports, only the security group its workloads run in.
 """
 
 from __future__ import annotations
@@ -15,19 +16,15 @@ import pulumi
 import pulumi_aws as aws
 
 from components._perms import Grant
-from components._store import AlarmThresholds, DataStore
-from components._tags import ownership_tags
-from components.dynamodb import KeyValueTable
+from components._store import AlarmThresholds, DataStore, NetworkStore
+from components.eks import pod_identity_trust_policy
 from components.iam import attach_grants
 from components.kafka import Topic
 from components.kms import EncryptionKey
 from components.network import Network
-from components.postgres import PostgresShardSet
-from components.timeseries import InfluxDbInstance, LiveAnalyticsDatabase
-from stacks._context import ServiceContext, is_protected
-from stacks._stores import build_stores
+from stacks._stores import build_stores, kms_needs
 from stacks.catalog import Environment, MonitoringSpec, Service
-from stacks.conventions import lifecycle
+from stacks.conventions import Names, lifecycle, ownership_tags
 
 __all__ = ["ServiceData", "ServiceDataArgs"]
 
@@ -38,6 +35,8 @@ class ServiceDataArgs(TypedDict):
     environment: Environment
     network: Network
     monitoring: MonitoringSpec
+    cluster_arn: pulumi.Input[str]
+    """The environment's EKS cluster, the only one whose pods may take the role."""
 
 
 class ServiceData(pulumi.ComponentResource):
@@ -46,44 +45,53 @@ class ServiceData(pulumi.ComponentResource):
     role: aws.iam.Role
     key: EncryptionKey
     stores: list[DataStore]
+    stores_by_label: dict[str, DataStore]
+    """By their label in the stack file: `postgres`, each table's name, `timeseries`."""
+    topics: dict[str, Topic]
     tags: dict[str, str]
 
     def __init__(self, name: str, args: ServiceDataArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("strata:index:ServiceData", name, None, opts)
         service, env = args["service"], args["environment"]
+        names = Names(env.name)
         self.service_name = name
         self.tags = ownership_tags(owner=service.owner, service=name, environment=env.name,
                                    classification=service.classification,
                                    cost_center=env.cost_center)
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        account = aws.get_caller_identity_output(opts=invoke).account_id
+        partition = aws.get_partition_output(opts=invoke).partition
+        trust = pulumi.Output.all(account, args["cluster_arn"], partition).apply(
+            lambda v: json.dumps(pod_identity_trust_policy(
+                v[0], v[1], v[2], namespace=name, service_account=name), sort_keys=True))
         self.role = aws.iam.Role(
             f"{name}-role",
-            name=f"strata-{env.name}-{name}",
+            name=names.service_role(name),
             description=f"Workload role of {name}; reaches only {name}'s own data.",
-            assume_role_policy=_pod_identity_trust(),
+            assume_role_policy=trust,
             max_session_duration=3600,
             tags=self.tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
+        caller_services, service_principals = kms_needs(service)
         self.key = EncryptionKey(
             f"{name}-key",
             {
                 "description": f"Data of service {name} ({env.name})",
-                "alias": f"strata/{env.name}/{name}",
+                "alias": names.key_alias(name),
                 "tags": self.tags,
                 "user_arns": [self.role.arn],
-                "caller_services": _caller_services(service),
-                "service_principals": _service_principals(service),
+                "caller_services": caller_services,
+                "service_principals": service_principals,
                 "lifecycle": lifecycle(env, service),
             },
             opts=pulumi.ResourceOptions(parent=self),
         )
-        context = ServiceContext(name, service, env, args["network"], self.key, self.tags)
-        self.protect = is_protected(env, service)
-        self.stores = build_stores(context, self)
-        for store in self.stores:
-            store.grant_read(self.role)
-            store.grant_write(self.role)
+        self.stores_by_label = build_stores(name, service, env, args["network"], self.key.arn,
+                                            self.tags, parent=self)
+        self.stores = list(self.stores_by_label.values())
+        self.topics = {}
         monitoring = args["monitoring"]
         self.thresholds = AlarmThresholds(cpu_percent=monitoring.cpu_alarm_percent,
                                           storage_free_percent=monitoring.storage_alarm_free_percent)
@@ -96,54 +104,25 @@ class ServiceData(pulumi.ComponentResource):
         }
         self.register_outputs({"roleArn": self.role.arn, "keyArn": self.key.arn})
 
-    def grant_events(self, produces: Sequence[Topic],
-                     consumes: Sequence[tuple[Topic, str]]) -> None:
-        """Produce on the service's own topics and consume (as a group) the declared topics of
-        others, as managed policies on its role. Consumption of each producer's topics is a
-        group of its own, so no policy mixes the service's own topics with another's."""
-        groups: dict[str, list[Grant]] = {}
-        if produces:
-            groups["produce"] = [topic.produce_grant() for topic in produces]
-        for topic, group in consumes:
-            producer = topic.pulumi_resource_name.split(".", 1)[0]
-            groups.setdefault(f"consume-{producer}", []).append(topic.consume_grant(group))
-        if groups:
-            attach_grants(self, f"{self.service_name}-events", self.role, groups,
-                          tags=self.tags, description=f"Kafka grants of {self.service_name}")
+    def admit_workloads(self, security_group_id: pulumi.Input[str]) -> None:
+        """Let the security group the service's pods run in reach its own stores' ports, and
+        no other group: a service never reaches another service's database at the network
+        layer (where its pods have a security group of their own)."""
+        for store in self.stores:
+            if isinstance(store, NetworkStore):
+                store.allow_from("workloads", security_group_id, "the service's own workloads")
 
-
-def _pod_identity_trust() -> str:
-    """EKS Pod Identity assumes the role for the service account bound to it, nothing else."""
-    return json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Sid": "EksPodIdentity",
-        "Effect": "Allow",
-        "Principal": {"Service": "pods.eks.amazonaws.com"},
-        "Action": ["sts:AssumeRole", "sts:TagSession"],
-    }]})
-
-
-def _caller_services(service: Service) -> list[str]:
-    """Services that use the owner's key on their caller's behalf (kms:ViaService): the ones
-    each of the service's stores declares."""
-    services: set[str] = set()
-    for store in _store_classes(service):
-        services |= set(store.KMS_CALLER_SERVICES)
-    return sorted(services)
-
-
-def _service_principals(service: Service) -> list[str]:
-    """AWS services that use the owner's key as themselves (InfluxDB writing its log bucket)."""
-    return sorted({p for store in _store_classes(service)
-                   for p in getattr(store, "KMS_SERVICE_PRINCIPALS", ())})
-
-
-def _store_classes(service: Service) -> list[Any]:
-    classes: list[Any] = []
-    if service.postgres is not None:
-        classes.append(PostgresShardSet)
-    if service.keyvalue:
-        classes.append(KeyValueTable)
-    if service.timeseries is not None:
-        classes.append(InfluxDbInstance if service.timeseries.engine == "influxdb"
-                       else LiveAnalyticsDatabase)
-    return classes
+    def grant(self, consumes: Sequence[tuple[Topic, str]]) -> None:
+        """Attach every grant of the service's role as managed policies: its own stores and
+        topics in one group, read-only consumption of other services' topics in another (no
+        policy mixes another service's topic with this service's data, so each document shows
+        plainly that it only consumes)."""
+        own: list[Grant] = []
+        for store in self.stores:
+            own += store.read_grants() + store.write_grants()
+        own += [topic.produce_grant() for topic in self.topics.values()]
+        groups: dict[str, list[Grant]] = {"own": own} if own else {}
+        if consumes:
+            groups["consume"] = [topic.consume_grant(group) for topic, group in consumes]
+        attach_grants(self, f"{self.service_name}-grants", self.role, groups, tags=self.tags,
+                      description=f"What {self.service_name}'s workloads may reach")

@@ -12,8 +12,8 @@ import pytest
 from pulumi.runtime.stack import wait_for_rpcs
 from pulumi.runtime.sync_await import _sync_await
 
-from components._tags import ownership_tags
 from infra._mocks import RecordingMonitor, StrataMocks
+from stacks.conventions import ownership_tags
 
 ROOT = Path(__file__).resolve().parents[1]
 

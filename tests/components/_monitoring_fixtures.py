@@ -7,9 +7,9 @@ from typing import Any
 import pulumi_aws as aws
 
 from components._store import AlarmSpec, AlarmThresholds, Metric
-from components._tags import ownership_tags
 from components.alarms import Alarms
 from components.observability import Observability, dashboard_row
+from stacks.conventions import ownership_tags
 from tests.components._platform_fixtures import key_and_network
 
 KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/platform-key-key"

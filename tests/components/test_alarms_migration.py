@@ -32,11 +32,38 @@ def _claims(manifest, old):
     return {u for u in old if u in current} | {m.old_urn for m in matches.values()}
 
 
+# The sample analytics service moved from Timestream for LiveAnalytics (closed to new customers)
+# to InfluxDB after the split: a change of configuration whose LiveAnalytics alarms go with it.
+LIVEANALYTICS_ALARMS = ("order-metrics-rejected-records", "order-metrics-write-latency",
+                        "user-errors", "system-errors")
+
+
+def _removed_by_configuration(urn: str) -> bool:
+    name = urn.rsplit("::", 1)[1]
+    return name.startswith("monitoring-analytics-") and name.endswith(LIVEANALYTICS_ALARMS)
+
+
+def _renamed_to_a_new_physical_name(urn: str, manifest: dict) -> bool:
+    """DynamoDB alarms now carry their table's name (a service may own several tables): the
+    old alarm and the new one have different names in CloudWatch, so deleting the old one
+    cannot remove the new one. True when the manifest holds the renamed alarm."""
+    old_name = urn.rsplit("::", 1)[1].removeprefix("monitoring-")
+    service, _, key = old_name.partition("-")
+    alarms = {r["inputs"]["name"] for r in manifest["resources"]
+              if r["type"] == "aws:cloudwatch/metricAlarm:MetricAlarm"}
+    stack = manifest["stack"]
+    return any(name.startswith(f"{stack}-{service}-") and name.endswith(f"-{key}")
+               and name != f"{stack}-{service}-{key}" for name in alarms)
+
+
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_every_pre_split_monitoring_urn_is_kept_or_claimed(stack):
     old = BEFORE[stack]
     assert len(old) > 80  # alarms, topic, subscriptions, AMP, Grafana, ...
-    lost = sorted(set(old) - _claims(synthesized(stack), old))
+    manifest = synthesized(stack)
+    lost = sorted(u for u in set(old) - _claims(manifest, old)
+                  if not _removed_by_configuration(u)
+                  and not _renamed_to_a_new_physical_name(u, manifest))
     assert lost == []
 
 

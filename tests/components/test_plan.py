@@ -4,7 +4,11 @@ import ipaddress
 
 import pytest
 
-from components._plan import availability_zones, largest_az_count, plan_subnets
+from components._plan import largest_az_count, plan_subnets
+
+
+def availability_zones(region: str, count: int) -> list[str]:
+    return [f"{region}{letter}" for letter in "abcdef"[:count]]
 
 
 @pytest.mark.parametrize(("cidr", "azs"), [("10.0.0.0/16", 2), ("10.0.0.0/16", 6),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 
 import pulumi_aws as aws
 import pytest
@@ -319,8 +320,11 @@ def test_grants_name_each_shard_user_the_map_and_the_key(mocked, tags):
         by_sid = {s["Sid"]: s for s in document["Statement"]}
         connect = by_sid[f"ConnectAs{user[-2:].upper()}"]
         assert connect["Action"] == [CONNECT]
-        assert connect["Resource"] == [
-            f"arn:aws:rds-db:eu-west-1:123456789012:dbuser:db-MOCKRESOURCEID/{user}"] * 2
+        # One ARN per shard, each naming that shard's instance resource id.
+        assert len(set(connect["Resource"])) == 2
+        assert all(re.fullmatch(
+            rf"arn:aws:rds-db:eu-west-1:123456789012:dbuser:db-[A-Z2-7]{{26}}/{user}", arn)
+            for arn in connect["Resource"])
         assert by_sid["ReadShardMap"]["Resource"] == [
             "arn:aws:ssm:eu-west-1:123456789012:parameter/test-orders-postgres/shard-map"]
         assert by_sid["Key"] == {"Sid": "Key", "Effect": "Allow", "Resource": [KEY_ARN],

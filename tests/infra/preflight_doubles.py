@@ -13,7 +13,10 @@ botocore model.
 
 from __future__ import annotations
 
+import copy
+import functools
 import ipaddress
+import json
 import urllib.request
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -21,8 +24,12 @@ from typing import Any
 
 import boto3
 import pytest
+import yaml
 from botocore.config import Config
 from botocore.stub import Stubber
+
+from infra.synth import synthesize
+from tests.conftest import ROOT
 
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 # One attempt: a test that reaches an unimplemented moto route should fail fast, not back off.
@@ -108,3 +115,16 @@ class FixedVantage:
         if self.public is None:
             raise OSError("no route to checkip.amazonaws.com")
         return ipaddress.ip_address(self.public)
+
+
+@functools.cache
+def dev_with_liveanalytics() -> dict[str, Any]:
+    """The dev stack with its analytics service on Timestream for LiveAnalytics (the engine
+    accounts that already have it keep using), so the LiveAnalytics checks have something to
+    judge; the sample stacks themselves use InfluxDB."""
+    config = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]
+    services = copy.deepcopy(config["strata:services"])
+    services["analytics"]["timeseries"] = {
+        "engine": "liveanalytics",
+        "tables": {"order-metrics": {"memoryRetentionHours": 24, "magneticRetentionDays": 90}}}
+    return synthesize("dev", ROOT, overrides={"strata:services": json.dumps(services)})

@@ -178,7 +178,7 @@ def test_idempotent_writes_granted_on_a_topic_arn_are_refused(prod, session):
     ARN it grants nothing and every idempotent producer is refused (issue 8, item 6)."""
     manifest = copy.deepcopy(prod)
     grant = next(r for r in manifest["resources"] if r["type"] == "aws:iam/policy:Policy"
-                 and r["name"] == "orders-events-produce-0")
+                 and r["name"] == "orders-grants-own-0")
     document = json.loads(grant["inputs"]["policy"])
     for stmt in document["Statement"]:
         if stmt["Sid"] == "Connect":

@@ -75,7 +75,7 @@ def test_managed_policies_and_wildcards_are_named(dev_summary: str) -> None:
 def test_a_widened_grant_shows_up(dev_summary: str) -> None:
     manifest = copy.deepcopy(synthesized("dev"))
     grant = next(r for r in manifest["resources"]
-                 if r["name"] == "payments-payment-intents-write-payments-role-own-0"
+                 if r["name"] == "payments-grants-own-0"
                  and r["type"] == "aws:iam/policy:Policy")
     document = json.loads(grant["inputs"]["policy"])
     document["Statement"].append({"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"})

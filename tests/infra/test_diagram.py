@@ -179,7 +179,7 @@ def _resource(manifest: dict[str, Any], name: str,
 
 def test_produce_and_consume_are_told_apart_by_the_documents_actions():
     manifest = copy.deepcopy(synthesized("prod"))
-    grant = _resource(manifest, "payments-events-consume-orders-0")
+    grant = _resource(manifest, "payments-grants-consume-0")
     grant["inputs"]["policy"] = grant["inputs"]["policy"].replace("kafka-cluster:ReadData",
                                                                   "kafka-cluster:WriteData")
     edges = _topic_edges(build_diagram(manifest))
@@ -189,7 +189,7 @@ def test_produce_and_consume_are_told_apart_by_the_documents_actions():
 
 def test_a_grant_whose_policy_does_not_depend_on_the_topic_is_not_drawn():
     manifest = copy.deepcopy(synthesized("prod"))
-    grant = _resource(manifest, "telemetry-events-consume-payments-0")
+    grant = _resource(manifest, "telemetry-grants-consume-0")
     grant["propertyDependencies"]["policy"] = [
         u for u in grant["propertyDependencies"]["policy"] if "msk/topic:Topic" not in u]
     edges = _topic_edges(build_diagram(manifest))

@@ -24,7 +24,7 @@ from infra.diff import DiffReport, diff_manifests
 from infra.synth import synthesize
 from tests.conftest import ROOT, synthesized
 
-WIDENED = "payments-payment-intents-read-payments-role-own-0"
+WIDENED = "payments-grants-own-0"
 ADDED_ACTION = "dynamodb:PartiQLSelect"
 SHARD = "orders-postgres-shard-7"
 LEDGER = {"owner": "team-finance", "classification": "confidential",
@@ -35,8 +35,7 @@ LEDGER = {"owner": "team-finance", "classification": "confidential",
 # Resources that change because of the three edits, and why; anything else is a false report.
 CONSEQUENCES = {
     WIDENED: "the widened grant itself",
-    "orders-postgres-read-orders-role-own-0": "the orders grants list every shard",
-    "orders-postgres-write-orders-role-own-0": "the orders grants list every shard",
+    "orders-grants-own-0": "the orders grants list every shard",
     "orders-postgres-shard-map": "the published shard map lists every shard",
     "monitoring-dashboard": "the dashboard shows every shard and every service",
     "monitoring-rules": "consumer-lag recording rules cover the ledger's consumer group",
@@ -54,8 +53,9 @@ def _after() -> dict[str, Any]:
     (grant,) = [r for r in manifest["resources"]
                 if r["name"] == WIDENED and r["type"] == "aws:iam/policy:Policy"]
     document = json.loads(grant["inputs"]["policy"])
-    assert ADDED_ACTION not in document["Statement"][0]["Action"]
-    document["Statement"][0]["Action"].append(ADDED_ACTION)
+    (read,) = [s for s in document["Statement"] if s["Sid"] == "ReadTable"]
+    assert ADDED_ACTION not in read["Action"]
+    read["Action"].append(ADDED_ACTION)
     grant["inputs"]["policy"] = json.dumps(document)
     return manifest
 
@@ -92,8 +92,17 @@ def test_changed_resources_are_the_grant_and_the_direct_consequences(report: Dif
 
 def test_iam_table_shows_the_widened_statement_and_the_new_services_grants(
         report: DiffReport) -> None:
-    assert {c.service for c in report.iam} == {"ledger", "payments"}
+    assert {c.service for c in report.iam} == {"ledger", "orders", "payments"}
     assert {c.sign for c in report.iam if c.service == "ledger"} == {"+"}
+    # Orders' connect statements lose exactly the removed shard's database users.
+    narrowed = [c for c in report.iam if c.service == "orders"]
+    assert {c.resource_name for c in narrowed} == {"orders-grants-own-0"}
+    for sid in ("ConnectAsRO", "ConnectAsRW"):
+        removed, added = (c for c in narrowed if c.sid == sid)
+        assert (removed.sign, added.sign) == ("-", "+")
+        assert removed.statement is not None and added.statement is not None
+        assert len(removed.statement.resources) - len(added.statement.resources) == 1
+
     widened = [c for c in report.iam if c.service == "payments"]
     assert [(c.sign, c.resource_name) for c in widened] == [("-", WIDENED), ("+", WIDENED)]
     before, after = (c.statement for c in widened)

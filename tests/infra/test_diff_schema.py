@@ -22,7 +22,7 @@ from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
 from infra._diff_iam import POLICY_DOCUMENTS
 from infra._diff_markdown import replace_rules_markdown
-from infra._diff_owners import ATTACHED_THROUGH
+from infra._ownership import ATTACHED_THROUGH
 from infra.stateful import REPLACE_ON_CHANGE, STATEFUL_TYPES
 from tests.conftest import ROOT
 

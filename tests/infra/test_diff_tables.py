@@ -10,8 +10,8 @@ import copy
 import json
 from typing import Any
 
-from infra._diff_owners import UNOWNED, service_owners
 from infra._diff_resources import ABSENT, InputChange
+from infra._ownership import UNOWNED, service_owners
 from infra.diff import DiffReport, diff_manifests
 from infra.urns import child_urn
 

@@ -14,12 +14,13 @@ if str(ROOT) not in sys.path:
 
 from infra._preflight_needs import stack_needs  # noqa: E402
 from tests.conftest import synthesized  # noqa: E402
+from tests.infra.preflight_doubles import dev_with_liveanalytics  # noqa: E402
 from tests.policies.fixture_manifest import Builder  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def dev():  # type: ignore[no-untyped-def]
-    return stack_needs(synthesized("dev"))
+    return stack_needs(dev_with_liveanalytics())
 
 
 @pytest.fixture(scope="module")

@@ -18,9 +18,9 @@ from infra._preflight_needs import StackNeeds, stack_needs  # noqa: E402
 from infra._preflight_quotas import QUOTAS  # noqa: E402
 from infra._preflight_report import Severity, render  # noqa: E402
 from infra.preflight import evaluate, run_preflight  # noqa: E402
-from tests.conftest import synthesized  # noqa: E402
 from tests.infra.preflight_doubles import (  # noqa: E402, F401 (fixtures)
     FixedVantage,
+    dev_with_liveanalytics,
     factory,
     fresh_fixture,
     moto_fixture,
@@ -35,7 +35,7 @@ AWS_DEFAULTS = {"L-F678F1CE": 5.0, "L-A4707A72": 5.0, "L-0263D0A3": 5.0, "L-FE5A
 
 def _dev_needs(public_cidrs: tuple[str, ...]) -> StackNeeds:
     """dev as synthesized, with the API endpoint public to `public_cidrs` (dev may do that)."""
-    needs = stack_needs(synthesized("dev"))
+    needs = stack_needs(dev_with_liveanalytics())
     cluster = needs.clusters[0]
     endpoint = dataclasses.replace(cluster.endpoint, public=True, public_cidrs=public_cidrs)
     return dataclasses.replace(needs, clusters=(dataclasses.replace(cluster,
@@ -131,7 +131,7 @@ def test_json_report_shape(fresh) -> None:  # type: ignore[no-untyped-def]
 def test_run_preflight_prints_the_table_and_returns_the_exit_code(fresh, capsys) -> None:  # type: ignore[no-untyped-def]
     needs = _dev_needs(("203.0.113.0/24",))
     clients = _moto_account(fresh) | _stubbed_account(needs)
-    manifest = synthesized("dev")
+    manifest = dev_with_liveanalytics()
     # run_preflight reads the manifest itself; give it the dev manifest with a public endpoint.
     code = run_preflight("dev", "table", clients=factory(clients),
                          vantage=FixedVantage(local=["10.99.0.5"], public="203.0.113.9"),
@@ -154,7 +154,7 @@ def _with_public_endpoint(manifest: dict[str, Any], cidrs: list[str]) -> dict[st
 
 
 def test_a_host_outside_the_deployer_network_is_blocked_on_the_real_dev_manifest(fresh) -> None:  # type: ignore[no-untyped-def]
-    needs = stack_needs(synthesized("dev"))
+    needs = stack_needs(dev_with_liveanalytics())
     clients = _moto_account(fresh) | _stubbed_account(needs)
     report = evaluate(needs, "eu-west-1", factory(clients), FixedVantage(local=["10.0.0.5"]))
     assert report.exit_code == 1

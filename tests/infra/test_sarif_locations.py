@@ -69,7 +69,7 @@ def test_artifact_uri_is_relative_to_the_repository_root(tmp_path: Path) -> None
 EXPECTED = [
     ("orders-postgres-shard-0", "    orders:"),  # own service tag
     ("payments-tenancy-namespace", "    payments:"),  # Kubernetes label
-    ("payments-events-consume-orders-0", "    payments:"),  # the grantee's policy
+    ("payments-grants-consume-0", "    payments:"),  # the grantee's policy
     ("orders.order-events-topic", "    orders:"),  # untaggable topic under its producer
     ("orders-key-alias", "    orders:"),  # untaggable alias beside its key
     ("kafka-cluster", "  strata:kafka:"),

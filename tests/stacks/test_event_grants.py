@@ -23,7 +23,7 @@ SERVICE_TAG = {"serviceTag": "service"}
 
 def _event_policies(manifest: dict[str, Any], service: str) -> dict[str, dict[str, Any]]:
     return {r["name"]: r for r in manifest["resources"]
-            if r["type"] == "aws:iam/policy:Policy" and r["name"].startswith(f"{service}-events-")}
+            if r["type"] == "aws:iam/policy:Policy" and r["name"].startswith(f"{service}-grants-")}
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
@@ -35,15 +35,15 @@ def test_idempotent_writes_are_granted_on_the_cluster_never_on_a_topic(stack):
                 assert all(":cluster/" in arn for arn in stmt["Resource"]), policy["name"]
 
 
-def test_each_producer_consumed_gets_its_own_policy_group():
+def test_own_grants_and_consumption_get_separate_policy_groups():
     names = set(_event_policies(synthesized("prod"), "payments"))
-    assert names == {"payments-events-produce-0", "payments-events-consume-orders-0"}
+    assert names == {"payments-grants-own-0", "payments-grants-consume-0"}
 
 
 def test_the_ownership_control_rejects_producing_to_another_services_topic():
     manifest = copy.deepcopy(synthesized("prod"))
     assert list(ownership._check_no_sharing(_view(manifest), SERVICE_TAG)) == []
-    consume = _event_policies(manifest, "payments")["payments-events-consume-orders-0"]
+    consume = _event_policies(manifest, "payments")["payments-grants-consume-0"]
     document = json.loads(consume["inputs"]["policy"])
     read = next(s for s in document["Statement"] if s["Sid"] == "ReadTopic")
     read["Action"].append("kafka-cluster:WriteData")

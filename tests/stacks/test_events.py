@@ -7,13 +7,7 @@ import kubernetes_validate
 import pytest
 
 from infra.synth import synthesize
-from stacks._events import (
-    consumer_relations,
-    read_topic_lock,
-    topic_lock,
-    topic_lock_problems,
-    write_topic_lock,
-)
+from stacks._events import consumer_relations
 from stacks.catalog import Catalog
 from tests.conftest import role_policies
 
@@ -113,10 +107,10 @@ def test_every_kubernetes_object_validates_against_the_schema(manifests, stack):
     objects = [r for r in manifests[stack]["resources"]
                if r["type"].startswith("kubernetes:") and r["custom"]]
     # 5 services x (namespace, account, quota, limits, 5 base policies, kafka egress), plus
-    # store egress for the 3 services with a PostgreSQL or InfluxDB port, the AMP collector's
+    # store egress for the 4 services with a PostgreSQL or InfluxDB port, the AMP collector's
     # ClusterRole and binding, plus (prod, Auto Mode) the ConfigMap that turns on NetworkPolicy
     # enforcement.
-    assert len(objects) == 5 * 10 + 3 + 2 + (stack == "prod")
+    assert len(objects) == 5 * 10 + 4 + 2 + (stack == "prod")
     for obj in objects:
         kubernetes_validate.validate(obj["inputs"], "1.33", strict=True)
 
@@ -128,9 +122,6 @@ def test_serverless_dev_has_grants_but_no_topic_resources():
     produces, consumes = _kafka_access(manifest, "dev")
     assert produces["orders"] == {"orders.order-events"}
     assert consumes["analytics"] == EXPECTED_CONSUMES["analytics"]
-
-
-# --- topic lock ------------------------------------------------------------------------------
 
 
 def _catalog(tier="prod", partitions=12, rf=None, ack=False, mode="provisioned"):
@@ -148,47 +139,6 @@ def _catalog(tier="prod", partitions=12, rf=None, ack=False, mode="provisioned")
                         "produces": {"invoices": {}},
                         "consumes": [{"topic": "orders.order-events", "maxLagMessages": 50}]},
         }})
-
-
-def test_lock_records_effective_replication_and_partitions():
-    lock = topic_lock(_catalog())
-    assert lock["topics"] == {
-        "billing.invoices": {"replicationFactor": 3, "partitions": 6},
-        "orders.order-events": {"replicationFactor": 3, "partitions": 12}}
-
-
-def test_lock_round_trips_through_the_file(tmp_path):
-    path = write_topic_lock(_catalog(), "prod", tmp_path)
-    assert path.name == "topics.prod.lock.json"
-    assert read_topic_lock("prod", tmp_path) == topic_lock(_catalog())
-    assert read_topic_lock("dev", tmp_path) is None
-
-
-def test_rejects_unacknowledged_replication_change():
-    lock = topic_lock(_catalog())
-    problems = topic_lock_problems(_catalog(rf=2), lock)
-    assert len(problems) == 1
-    problem = problems[0]
-    assert problem.code == "STRATA-E106"
-    assert problem.path == ("services", "orders", "produces", "order-events",
-                            "replicationFactor")
-    assert "replaces topic orders.order-events and deletes its data" in problem.message
-    assert "acknowledgeReplicationChange: true" in problem.allowed
-
-
-def test_accepts_acknowledged_replication_change():
-    assert topic_lock_problems(_catalog(rf=2, ack=True), topic_lock(_catalog())) == []
-
-
-def test_rejects_partition_decrease_even_when_acknowledged():
-    problems = topic_lock_problems(_catalog(partitions=6, ack=True), topic_lock(_catalog()))
-    assert [(p.path[-1], p.code, p.allowed) for p in problems] == [
-        ("partitions", "STRATA-E106", ">= 12")]
-
-
-def test_partition_increase_and_no_lock_are_fine():
-    assert topic_lock_problems(_catalog(partitions=24), topic_lock(_catalog())) == []
-    assert topic_lock_problems(_catalog(rf=2), None) == []
 
 
 def test_consumer_relations_default_the_group_to_the_service():

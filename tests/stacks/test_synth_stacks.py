@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components._tags import REQUIRED_TAG_KEYS
 from infra.config import catalog_from_raw
 from infra.synth import synthesize
+from stacks.conventions import REQUIRED_TAG_KEYS
 from tests.conftest import role_policies
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -157,12 +157,12 @@ def test_no_role_is_granted_another_services_resources(stack):
     manifest = _synth(stack)
     owners = _service_of(manifest)
     by_urn = {r["urn"]: r for r in manifest["resources"]}
-    grants = 0
+    groups: dict[str, set[str]] = {}
     for grantee, policy in role_policies(manifest):
         service = grantee.removeprefix(f"strata-{stack}-")
-        if service == grantee:
-            continue  # platform roles (flow logs, cluster) are not service roles
-        grants += 1
+        if service == grantee or service not in _catalog(stack).services:
+            continue  # platform roles (flow logs, cluster, monitoring) are not service roles
+        groups.setdefault(service, set()).add(policy["name"].rsplit("-", 1)[0])
         for urn in policy["propertyDependencies"].get("policy", []):
             target = by_urn[urn]
             target_service = owners.get(urn)
@@ -182,9 +182,7 @@ def test_no_role_is_granted_another_services_resources(stack):
                     assert not any(f"-{other}" in arn.split(":")[-1] for arn in resources
                                    if ":topic/" not in arn and ":group/" not in arn), \
                         (service, other, resources)
-    # Read + write per store; one managed policy for a service's produced topics and one per
-    # producer it consumes from.
-    expected = sum(2 * (bool(svc.postgres) + len(svc.keyvalue) + bool(svc.timeseries))
-                   + bool(svc.produces) + len({c.topic.split(".")[0] for c in svc.consumes})
-                   for svc in _catalog(stack).services.values())
-    assert grants == expected
+    # One group for the service's own stores and topics, one for what it consumes.
+    for name, svc in _catalog(stack).services.items():
+        assert groups[name] == {f"{name}-grants-own"} | (
+            {f"{name}-grants-consume"} if svc.consumes else set()), name

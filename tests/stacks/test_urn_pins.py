@@ -43,6 +43,11 @@ def test_a_rename_with_an_alias_to_the_old_name_is_accepted():
 REMOVED_IN_0_2 = {
     "telemetry-timeseries-secret": "a copy of the InfluxDB admin credentials; the grant now "
                                    "points at the secret Timestream for InfluxDB keeps itself",
+    # The sample stacks' analytics service moved from Timestream for LiveAnalytics, closed to
+    # new customers since 2025-06-20, to InfluxDB: a change of configuration, not of the library.
+    "analytics-timeseries-database": "LiveAnalytics database of the sample analytics service",
+    "analytics-timeseries-order-metrics": "LiveAnalytics table of the sample analytics service",
+    "analytics-timeseries-rejected": "rejected-records bucket of LiveAnalytics",
 }
 
 
