@@ -1,7 +1,8 @@
 """One measured run in a fresh process; prints its figures as one JSON line on stdout.
 
-    bench_child.py synth SERVICES [--keep DIR]     synthesize the generated stack
-    bench_child.py floor SERVICES --requests FILE [--verify]
+    bench_child.py synth SERVICES [--keep DIR]     synthesize the generated stack (and keep
+                                                   its requests, steps and manifest in DIR)
+    bench_child.py floor SERVICES --kept DIR [--verify]
                                                    replay the synth's requests through the
                                                    typed SDK classes (typed_floor.py)
     bench_child.py check --manifest FILE --noop-pack DIR --runs N
@@ -11,8 +12,9 @@
 config, `collection_held` GC treatment, manifest building); only the program differs: Strata's
 own, or the replay. Both first warm up identically (import the program, synthesize a small
 generated stack untimed) so that neither pays one-time imports and both start from the same
-heap; the peak resident set is reset before the timed run (/proc/self/clear_refs), so memory
-per resource is (peak during the run - resident before it) / resources.
+heap, frozen out of collection; the peak resident set is reset before the timed run
+(/proc/self/clear_refs), so memory per resource is (peak during the run - resident before it) /
+resources. CPU time (all threads of the process) is measured beside wall-clock time.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ def _warm_up() -> None:
     from infra.synth import synthesize
 
     with tempfile.TemporaryDirectory() as folder:
-        synthesize(STACK, _project(Path(folder), WARM_UP_SERVICES, ROOT / "infra"))
+        synthesize(STACK, synth_project(Path(folder), WARM_UP_SERVICES))
     gc.collect()
 
 
@@ -71,6 +73,10 @@ def _measured(run: Callable[[], dict[str, Any]], profile: Path | None) -> dict[s
         manifest = profiler.runcall(run)
         profiler.dump_stats(profile)
         return {"resources": len(manifest["resources"]), "profile": str(profile)}
+    # Freeze the warm heap (the floor's: with its prepared steps) out of collection first, so
+    # that `collection_held`'s own collection inside the run walks the same heap on both sides.
+    gc.collect()
+    gc.freeze()
     before = _status_kib("VmRSS")
     Path("/proc/self/clear_refs").write_text("5")  # reset the peak (VmHWM) to the current RSS
     start, start_cpu = time.perf_counter(), time.process_time()
@@ -83,13 +89,20 @@ def _measured(run: Callable[[], dict[str, Any]], profile: Path | None) -> dict[s
             "kib_per_resource": (peak - before) / resources}
 
 
-class _MonitorCapture:
-    """Keeps the mock monitor `synthesize()` creates, to read its requests after the run."""
+class MonitorCapture:
+    """Keeps the mock monitor `synthesize()` creates, to read its requests after the run
+    (`pulumi.runtime.set_mocks` is wrapped while the capture is entered)."""
 
     def __init__(self) -> None:
         self.monitor: Any = None
         self._set_mocks = pulumi.runtime.set_mocks
+
+    def __enter__(self) -> MonitorCapture:
         pulumi.runtime.set_mocks = self._capture  # type: ignore[assignment]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pulumi.runtime.set_mocks = self._set_mocks
 
     def _capture(self, *args: Any, **kwargs: Any) -> None:
         self.monitor = kwargs.get("monitor")
@@ -100,14 +113,26 @@ class _MonitorCapture:
         return list(self.monitor.requests)
 
 
+def synth_project(folder: Path, services: int) -> Path:
+    """A project in `folder` whose program is Strata's own, on the generated stack."""
+    return _project(folder, services, ROOT / "infra")
+
+
+def floor_project(folder: Path, services: int) -> Path:
+    """A project in `folder` whose program replays `typed_floor.installed`."""
+    program = folder / "program"
+    program.mkdir()
+    (program / "__main__.py").write_text(FLOOR_PROGRAM)
+    return _project(folder, services, program)
+
+
 def run_synth(services: int, keep: Path | None, profile: Path | None) -> dict[str, Any]:
     from infra.synth import synthesize
 
     _warm_up()
-    capture = _MonitorCapture()
-    with tempfile.TemporaryDirectory() as folder:
-        project = _project(Path(folder), services, ROOT / "infra")
-        manifest: dict[str, Any] = {}
+    manifest: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as folder, MonitorCapture() as capture:
+        project = synth_project(Path(folder), services)
 
         def run() -> dict[str, Any]:
             manifest.update(synthesize(STACK, project))
@@ -117,26 +142,22 @@ def run_synth(services: int, keep: Path | None, profile: Path | None) -> dict[st
     if keep is not None:
         keep.mkdir(parents=True, exist_ok=True)
         typed_floor.write_requests(keep / "requests.bin", capture.requests)
+        typed_floor.write_steps(keep / "steps.pickle", typed_floor.prepare(capture.requests))
         (keep / "manifest.json").write_text(json.dumps(
             {k: v for k, v in manifest.items() if k != "placeholders"}))
     return figures
 
 
-def run_floor(services: int, requests_file: Path, verify: bool,
-              profile: Path | None) -> dict[str, Any]:
+def run_floor(services: int, kept: Path, verify: bool, profile: Path | None) -> dict[str, Any]:
     from infra.synth import synthesize
 
     _warm_up()
-    recorded = typed_floor.read_requests(requests_file)
-    typed_floor.installed = typed_floor.prepare(recorded)
-    capture = _MonitorCapture()
-    with tempfile.TemporaryDirectory() as folder:
-        program = Path(folder) / "program"
-        program.mkdir()
-        (program / "__main__.py").write_text(FLOOR_PROGRAM)
-        project = _project(Path(folder), services, program)
+    typed_floor.installed = typed_floor.read_steps(kept / "steps.pickle")
+    with tempfile.TemporaryDirectory() as folder, MonitorCapture() as capture:
+        project = floor_project(Path(folder), services)
         figures = _measured(lambda: synthesize(STACK, project), profile)
     if verify:
+        recorded = typed_floor.read_requests(kept / "requests.bin")
         problems = typed_floor.differences(recorded, capture.requests)
         if problems:
             raise typed_floor.FloorError("the typed floor did not send the synth's requests:\n  "
@@ -190,7 +211,8 @@ def main() -> None:
     synth.add_argument("--profile", type=Path, help="cProfile the run into this file instead")
     floor = sub.add_parser("floor")
     floor.add_argument("services", type=int)
-    floor.add_argument("--requests", type=Path, required=True)
+    floor.add_argument("--kept", type=Path, required=True,
+                       help="the folder a `synth --keep` wrote (its requests and steps)")
     floor.add_argument("--verify", action="store_true")
     floor.add_argument("--profile", type=Path, help="cProfile the run into this file instead")
     check = sub.add_parser("check")
@@ -201,7 +223,7 @@ def main() -> None:
     if args.mode == "synth":
         result = run_synth(args.services, args.keep, args.profile)
     elif args.mode == "floor":
-        result = run_floor(args.services, args.requests, args.verify, args.profile)
+        result = run_floor(args.services, args.kept, args.verify, args.profile)
     else:
         result = run_checks(args.manifest, args.noop_pack, args.runs)
     sys.stdout.write(json.dumps(result) + "\n")

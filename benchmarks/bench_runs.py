@@ -1,10 +1,11 @@
-"""The runs: each in a fresh process (bench_child.py), the two sides of a ratio alternating.
+"""The runs: each in a fresh process (bench_child.py), the two sides of a ratio one after the other.
 
-Two series: synth / typed floor, and policy check / no-op pack (the check needs the manifest of
-the first synth of its size). With `jobs=2` the series run side by side, each on its own core,
-so `./dev bench` fits in five minutes on two cores; within a series the two sides still
-alternate run by run, so both see the same conditions. With `jobs=1` they run one after the
-other.
+A task is one pair: a synth then its typed floor, or the no-op pack then the policy check (both
+on the manifest of the first synth of that size). The first synth pair of each size keeps its
+requests, prepared replay steps and manifest, which every other task of that size uses. With
+`jobs=2` two workers take tasks in priority order (largest size first), one core each, so
+`./dev bench` fits in five minutes on two cores; every pair still runs its two sides back to
+back, so both see the same conditions. With `jobs=1` the tasks run one after the other.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,26 @@ class BenchError(Exception):
     """A run failed: the benchmark has no figure for it."""
 
 
+@dataclass(frozen=True)
+class _Task:
+    kind: str  # "synth": synth + typed floor; "check": no-op pack + policy check
+    size: int
+    run: int
+
+    @property
+    def keeps(self) -> bool:
+        return self.kind == "synth" and self.run == 0
+
+
+def _plan(sizes: list[int], runs: int) -> list[_Task]:
+    """Priority order: every size's keeping synth first, then size by size, largest first."""
+    tasks = [_Task("synth", size, 0) for size in reversed(sizes)]
+    for size in reversed(sizes):
+        tasks += [_Task("synth", size, run) for run in range(1, runs)]
+        tasks += [_Task("check", size, run) for run in range(runs)]
+    return tasks
+
+
 def _child(*args: str) -> dict[str, Any]:
     """One run in a fresh interpreter; its last stdout line is its JSON figures."""
     done = subprocess.run([sys.executable, str(HERE / "bench_child.py"), *args],
@@ -37,65 +58,89 @@ def _child(*args: str) -> dict[str, Any]:
         tail = "\n".join(done.stderr.strip().splitlines()[-15:])
         raise BenchError(f"`bench_child.py {' '.join(args)}` failed:\n{tail}")
     figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    figures["load_1min"] = round(os.getloadavg()[0], 2)
     return figures
 
 
-def _progress(series: str, size: int, run: int, runs: int, ours: dict[str, Any],
-              floor_name: str, floor: dict[str, Any]) -> None:
-    print(f"{series} {size:>4} services, run {run + 1}/{runs}: "
-          f"CPU {ours['cpu_seconds']:6.2f} s (wall {ours['seconds']:6.2f}), {floor_name} "
-          f"CPU {floor['cpu_seconds']:6.2f} s (wall {floor['seconds']:6.2f}), "
-          f"load {floor['load_1min']:.1f}", file=sys.stderr, flush=True)
+class _Bench:
+    def __init__(self, sizes: list[int], runs: int, noop_pack: Path, work: Path) -> None:
+        self.runs, self.noop_pack, self.work = runs, noop_pack, work
+        self.pending = _plan(sizes, runs)
+        self.kept: set[int] = set()
+        self.results: dict[_Task, tuple[dict[str, Any], dict[str, Any]]] = {}
+        self.errors: list[BaseException] = []
+        self.lock = threading.Condition()
 
+    def worker(self) -> None:
+        while (task := self._next()) is not None:
+            try:
+                result = self._run(task)
+            except BaseException as exc:  # reported after every worker stopped
+                with self.lock:
+                    self.errors.append(exc)
+                    self.lock.notify_all()
+                return
+            with self.lock:
+                self.results[task] = result
+                self.lock.notify_all()
 
-def _synth_series(sizes: list[int], runs: int, work: Path,
-                  ready: dict[int, threading.Event]) -> Series:
-    series: Series = {}
-    try:
-        for size in sizes:
-            keep = work / str(size)
-            series[size] = {"synth": [], "floor": []}
-            for run in range(runs):
-                first = run == 0
-                ours = _child("synth", str(size), *(["--keep", str(keep)] if first else []))
-                ours["load_1min"] = round(os.getloadavg()[0], 2)
-                ready[size].set()
-                floor = _child("floor", str(size), "--requests", str(keep / "requests.bin"),
-                               *(["--verify"] if first else []))
-                floor["load_1min"] = round(os.getloadavg()[0], 2)
-                series[size]["synth"].append(ours)
-                series[size]["floor"].append(floor)
-                _progress("synth", size, run, runs, ours, "typed floor", floor)
-    finally:
-        for event in ready.values():
-            event.set()  # a failed synth must not leave the check series waiting
-    return series
+    def _next(self) -> _Task | None:
+        with self.lock:
+            while not self.errors and self.pending:
+                ready = [t for t in self.pending if t.keeps or t.size in self.kept]
+                if ready:
+                    self.pending.remove(ready[0])
+                    return ready[0]
+                self.lock.wait()
+            return None
 
+    def _run(self, task: _Task) -> tuple[dict[str, Any], dict[str, Any]]:
+        kept, size = self.work / str(task.size), str(task.size)
+        if task.kind == "check":
+            pair = _child("check", "--manifest", str(kept / "manifest.json"),
+                          "--noop-pack", str(self.noop_pack), "--runs", "1")
+            ours, floor = pair["strata"][0], pair["noop"][0]
+            floor["load_1min"] = ours["load_1min"] = pair["load_1min"]
+            self._progress(task, ours, "no-op pack", floor)
+            return ours, floor
+        ours = _child("synth", size, *(["--keep", str(kept)] if task.keeps else []))
+        if task.keeps:
+            with self.lock:
+                self.kept.add(task.size)
+                self.lock.notify_all()
+        floor = _child("floor", size, "--kept", str(kept), *(["--verify"] if task.keeps else []))
+        self._progress(task, ours, "typed floor", floor)
+        return ours, floor
 
-def _check_series(sizes: list[int], runs: int, work: Path, noop_pack: Path,
-                  ready: dict[int, threading.Event]) -> Series:
-    series: Series = {}
-    for size in sizes:
-        ready[size].wait()
-        manifest = work / str(size) / "manifest.json"
-        if not manifest.is_file():
-            raise BenchError(f"no manifest for {size} services: its synth failed")
-        series[size] = _child("check", "--manifest", str(manifest), "--noop-pack",
-                              str(noop_pack), "--runs", str(runs))
-        for run, (ours, noop) in enumerate(zip(series[size]["strata"], series[size]["noop"],
-                                               strict=True)):
-            _progress("check", size, run, runs, ours, "no-op pack", noop)
-    return series
+    def _progress(self, task: _Task, ours: dict[str, Any], floor_name: str,
+                  floor: dict[str, Any]) -> None:
+        print(f"{task.kind} {task.size:>4} services, run {task.run + 1}/{self.runs}: "
+              f"CPU {ours['cpu_seconds']:6.2f} s (wall {ours['seconds']:6.2f}), {floor_name} "
+              f"CPU {floor['cpu_seconds']:6.2f} s (wall {floor['seconds']:6.2f}), "
+              f"load {floor['load_1min']:.1f}", file=sys.stderr, flush=True)
+
+    def series(self, kind: str, names: tuple[str, str]) -> Series:
+        out: Series = {}
+        for task in sorted(self.results, key=lambda t: (t.size, t.run)):
+            if task.kind == kind:
+                entry = out.setdefault(task.size, {names[0]: [], names[1]: []})
+                ours, floor = self.results[task]
+                entry[names[0]].append(ours)
+                entry[names[1]].append(floor)
+        return out
 
 
 def measure(sizes: list[int], runs: int, noop_pack: Path, jobs: int) -> tuple[Series, Series]:
-    ready = {size: threading.Event() for size in sizes}
+    """Every run; returns {size: {"synth": [...], "floor": [...]}} and {size: {"strata": [...],
+    "noop": [...]}}, each list in run order."""
     with tempfile.TemporaryDirectory() as folder:
-        work = Path(folder)
-        if jobs == 1:
-            synth = _synth_series(sizes, runs, work, ready)
-            return synth, _check_series(sizes, runs, work, noop_pack, ready)
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            synth_future = pool.submit(_synth_series, sizes, runs, work, ready)
-            check_future = pool.submit(_check_series, sizes, runs, work, noop_pack, ready)
-            return synth_future.result(), check_future.result()
+        bench = _Bench(sizes, runs, noop_pack, Path(folder))
+        workers = [threading.Thread(target=bench.worker) for _ in range(jobs)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+    if bench.errors:
+        error = bench.errors[0]
+        raise error if isinstance(error, BenchError) else BenchError(repr(error))
+    return bench.series("synth", ("synth", "floor")), bench.series("check", ("strata", "noop"))

@@ -1,7 +1,7 @@
 """Where a profiled run's time goes, by whose code it is: Strata's or the SDK's.
 
-    bench_child.py synth 50 --profile build/synth.prof
-    bench_child.py floor 50 --requests DIR/requests.bin --profile build/floor.prof
+    bench_child.py synth 50 --keep build/k50 --profile build/synth.prof
+    bench_child.py floor 50 --kept build/k50 --profile build/floor.prof
     profile_split.py build/synth.prof build/floor.prof [--top 15]
 
 Own time (cProfile's tottime: time in the function itself, not its callees) is summed per origin:

@@ -9,9 +9,10 @@ check    the policy pack over the synth's manifest through the Analyzer protocol
          no-op pack (noop_pack/: one policy that returns at once) on the same manifest.
          Targets: within 1.5x of the no-op pack at the largest size, linear in resources.
 
-Every figure is the min and median of --runs runs (default 3), each in a fresh process, synth and
-floor (check and no-op pack) alternating. The table goes to stdout, the same as JSON to
-build/bench.json. See docs/benchmarks.md.
+Every figure is the min and median of --runs runs (default 3), each in a fresh process, run as
+pairs (a synth then its floor, the no-op pack then the check) so the two sides alternate; two
+workers (--jobs) run pairs side by side on two cores. Targets are judged on CPU time. The table
+goes to stdout, the same as JSON to build/bench.json. See docs/benchmarks.md.
 
     ./dev bench                        # 10, 50, 200 services, 3 runs each
     ./dev bench --sizes 10 20 40 --runs 5
@@ -85,8 +86,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "bench.json",
                         help="JSON report (default: build/bench.json)")
     parser.add_argument("--jobs", type=int, choices=(1, 2), default=2,
-                        help="2 (default): the synth and the check series side by side, one "
-                             "core each; 1: one after the other")
+                        help="pairs of runs side by side (default 2: one per core)")
     args = parser.parse_args()
     if args.runs < 1 or any(size < 1 for size in args.sizes):
         parser.error("--runs and --sizes must be positive")

@@ -10,9 +10,11 @@ provider, dependencies, protect/retain, ignored changes and aliases; components 
 as an Output of their URNs, so it waits for them as the real program's did and carries the same
 property dependencies; a secret input is an `Output.secret`.
 
-`prepare()` does all conversion up front (it is no part of the floor's cost), `replay()` is the
-program body, and `differences()` proves the replay sends the engine the same requests as the
-synth did (apart from the source position and stack trace, which are where the call came from).
+`prepare()` does all conversion up front, in the synth's process after its measured run (no part
+of the floor's cost, and no garbage left in the floor's process to flatter its memory figure),
+`replay()` is the floor's program body, and `differences()` proves the replay sends the engine
+the same requests as the synth did (apart from the source position and stack trace: where the
+call came from).
 """
 
 from __future__ import annotations
@@ -22,11 +24,12 @@ import functools
 import importlib
 import inspect
 import json
+import pickle
 import struct
 import textwrap
 import typing
 from collections import abc
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,7 +41,7 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.rpc import get_resource_module, get_resource_package
 
 __all__ = ["FloorError", "Step", "differences", "installed", "prepare", "read_requests",
-           "replay", "write_requests"]
+           "read_steps", "replay", "write_requests", "write_steps"]
 
 SIG_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
@@ -86,6 +89,16 @@ def read_requests(path: Path) -> list[tuple[str, Any]]:
     return requests
 
 
+def write_steps(path: Path, steps: list[Step]) -> None:
+    """Prepared once (by the first synth of a size), replayed by every floor run."""
+    path.write_bytes(pickle.dumps(steps, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def read_steps(path: Path) -> list[Step]:
+    steps: list[Step] = pickle.loads(path.read_bytes())  # our own file, written just before
+    return steps
+
+
 # -- preparation: requests -> constructor calls ----------------------------------------------
 
 @dataclass
@@ -98,8 +111,9 @@ class Step:
     cls: type | None
     """The typed class; None for a component."""
     kwargs: dict[str, Any]
-    late: dict[str, Callable[[Resources], Any]] = field(default_factory=dict)
-    """Arguments built during the replay: they refer to resources made before this one."""
+    late: dict[str, tuple[Any, list[str]]] = field(default_factory=dict)
+    """Arguments built during the replay, as (value, URNs it waits for): Outputs of resources
+    made before this one, or secrets."""
     options: dict[str, Any] = field(default_factory=dict)
     """ResourceOptions keywords with plain values."""
     refs: dict[str, Any] = field(default_factory=dict)
@@ -148,7 +162,7 @@ def _step(urn: str, request: Any, cls: type | None, inputs: dict[str, Any]) -> S
         converted = _to_python(value, types.get(key))
         after = property_dependencies.get(key)
         if after or _has_secret(converted):
-            step.late[argument] = _late(converted, after or [])
+            step.late[argument] = (converted, after or [])
         else:
             step.kwargs[argument] = converted
     depended = {u for urns in property_dependencies.values() for u in urns}
@@ -231,13 +245,11 @@ def _with_outputs(value: Any) -> Any:
     return value
 
 
-def _late(value: Any, after: list[str]) -> Callable[[Resources], Any]:
-    def build(made: Resources) -> Any:
-        built = _with_outputs(value) if _has_secret(value) else value
-        if not after:
-            return built
-        return pulumi.Output.all(*(made[u].urn for u in after)).apply(lambda _: built)
-    return build
+def _late(value: Any, after: list[str], made: Resources) -> Any:
+    built = _with_outputs(value) if _has_secret(value) else value
+    if not after:
+        return built
+    return pulumi.Output.all(*(made[u].urn for u in after)).apply(lambda _: built)
 
 
 def _user_aliases(urn: str, request: Any, cls: type | None) -> list[Any]:
@@ -344,7 +356,8 @@ def replay(steps: list[Step]) -> Resources:
             **step.options)
         kwargs = step.kwargs
         if step.late:
-            kwargs = {**kwargs, **{k: build(made) for k, build in step.late.items()}}
+            kwargs = {**kwargs, **{k: _late(value, after, made)
+                                   for k, (value, after) in step.late.items()}}
         if step.cls is None:
             made[step.urn] = pulumi.ComponentResource(step.token, step.name, kwargs or None, opts)
         else:
