@@ -69,11 +69,13 @@ def generated_stack(services: int) -> dict[str, Any]:
     return {"config": config}
 
 
-def _machine(load_before: tuple[float, ...], elapsed: float, jobs: int) -> dict[str, Any]:
+def _machine(load_before: tuple[float, ...], elapsed: float, jobs: int,
+             runs: list[dict[str, Any]]) -> dict[str, Any]:
     return {"date": datetime.now(UTC).isoformat(timespec="seconds"),
             "cpus": os.cpu_count(), "python": platform.python_version(),
             "load_before": [round(x, 2) for x in load_before],
             "load_after": [round(x, 2) for x in os.getloadavg()],
+            "load_max_during": max((r["load_1min"] for r in runs), default=None),
             "elapsed_s": round(elapsed, 1), "jobs": jobs,
             "packages": {name: metadata.version(name) for name in PACKAGES}}
 
@@ -100,10 +102,13 @@ def main() -> None:
     except BenchError as exc:
         sys.exit(f"bench: {exc}")
     summary = summarize(synth, check)
-    machine = _machine(load_before, time.perf_counter() - began, args.jobs)
-    header = (f"strata bench, {machine['date']}: {machine['cpus']} CPUs, load average "
-              f"{machine['load_before'][0]:.2f} before and {machine['load_after'][0]:.2f} after "
-              f"(1 min), {machine['elapsed_s']:.0f} s")
+    every_run = [r for series in (synth, check) for sides in series.values()
+                 for runs in sides.values() for r in runs]
+    machine = _machine(load_before, time.perf_counter() - began, args.jobs, every_run)
+    header = (f"strata bench, {machine['date']}: {machine['cpus']} CPUs, 1-min load average "
+              f"{machine['load_before'][0]:.2f} before, {machine['load_max_during']:.2f} at most "
+              f"during the runs (the bench's own {args.jobs} workers count), "
+              f"{machine['load_after'][0]:.2f} after; {machine['elapsed_s']:.0f} s")
     sys.stdout.write(render(summary, header))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"machine": machine, **summary,
