@@ -5,8 +5,8 @@
     bench_child.py floor SERVICES --kept DIR [--verify]
                                                    replay the synth's requests through the
                                                    typed SDK classes (typed_floor.py)
-    bench_child.py check --manifest FILE --noop-pack DIR --runs N
-                                                   the policy check and the no-op pack, in turn
+    bench_child.py check --manifest FILE --noop-pack DIR
+                                                   the no-op pack, then the policy check
 
 `synth` and `floor` go through the same `infra.synth.synthesize()` (the same mock runtime,
 config, `collection_held` GC treatment, manifest building); only the program differs: Strata's
@@ -166,27 +166,26 @@ def run_floor(services: int, kept: Path, verify: bool, profile: Path | None) -> 
     return figures
 
 
-def run_checks(manifest_file: Path, noop_pack: Path, runs: int) -> dict[str, Any]:
-    """The pack and the no-op pack on one manifest, alternating, each in a fresh pack process."""
+def run_checks(manifest_file: Path, noop_pack: Path) -> dict[str, Any]:
+    """The no-op pack, then the policy pack, on one manifest, each in a fresh pack process."""
     from infra.check import analyze_manifest, load_policy_config
 
     manifest = json.loads(manifest_file.read_text())
     config, _ = load_policy_config(ROOT, "dev")  # the generated stack is dev's, scaled
-    figures: dict[str, Any] = {"strata": [], "noop": []}
-    for _ in range(runs):
-        for name, pack, policy_config in (("noop", noop_pack, None),
-                                          ("strata", ROOT / "policies", config)):
-            start_cpu, start_pack_cpu = time.process_time(), _children_cpu()
-            result = analyze_manifest(manifest, pack_dir=pack, policy_config=policy_config,
-                                      project_dir=ROOT)
-            # The pack has exited (and been waited for): its CPU time is in RUSAGE_CHILDREN.
-            pack_cpu_seconds = _children_cpu() - start_pack_cpu
-            figures[name].append({
-                "resources": result.resources, "seconds": result.timings["total"],
-                "cpu_seconds": time.process_time() - start_cpu + pack_cpu_seconds,
-                "pack_cpu_seconds": pack_cpu_seconds, "timings": result.timings,
-                "findings": len(result.findings), "load_1min": round(os.getloadavg()[0], 2),
-                "findings_sha256": _findings_digest(result.findings)})
+    figures: dict[str, Any] = {}
+    for name, pack, policy_config in (("noop", noop_pack, None),
+                                      ("strata", ROOT / "policies", config)):
+        start_cpu, start_pack_cpu = time.process_time(), _children_cpu()
+        result = analyze_manifest(manifest, pack_dir=pack, policy_config=policy_config,
+                                  project_dir=ROOT)
+        # The pack has exited (and been waited for): its CPU time is in RUSAGE_CHILDREN.
+        pack_cpu_seconds = _children_cpu() - start_pack_cpu
+        figures[name] = {
+            "resources": result.resources, "seconds": result.timings["total"],
+            "cpu_seconds": time.process_time() - start_cpu + pack_cpu_seconds,
+            "pack_cpu_seconds": pack_cpu_seconds, "timings": result.timings,
+            "findings": len(result.findings), "load_1min": round(os.getloadavg()[0], 2),
+            "findings_sha256": _findings_digest(result.findings)}
     return figures
 
 
@@ -218,14 +217,13 @@ def main() -> None:
     check = sub.add_parser("check")
     check.add_argument("--manifest", type=Path, required=True)
     check.add_argument("--noop-pack", type=Path, required=True)
-    check.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     if args.mode == "synth":
         result = run_synth(args.services, args.keep, args.profile)
     elif args.mode == "floor":
         result = run_floor(args.services, args.kept, args.verify, args.profile)
     else:
-        result = run_checks(args.manifest, args.noop_pack, args.runs)
+        result = run_checks(args.manifest, args.noop_pack)
     sys.stdout.write(json.dumps(result) + "\n")
 
 
