@@ -103,6 +103,7 @@ class PartitionBy(StrEnum):
 
 
 DEFAULT_ENGINE = Engine.AURORA
+DEFAULT_PARTITION_BY = PartitionBy.TENANT
 
 
 class PostgresShardSetArgs(TypedDict):
@@ -289,7 +290,7 @@ class PostgresShardSet(pulumi.ComponentResource):
 
     @property
     def _partition_by(self) -> PartitionBy:
-        by: PartitionBy = self._args.get("partition_by", PartitionBy.TENANT)
+        by: PartitionBy = self._args.get("partition_by", DEFAULT_PARTITION_BY)
         return by
 
     def _parameter_group(self, name: str, prefix: str,
@@ -462,7 +463,7 @@ def _validate(name: str, args: PostgresShardSetArgs, engine: Engine, shards: int
         problems.append(f"{', '.join(aurora_only)}: Aurora only (engine is rds)")
     if engine is Engine.AURORA and rds_only:
         problems.append(f"{', '.join(rds_only)}: RDS only (engine is aurora)")
-    by = args.get("partition_by", PartitionBy.TENANT)
+    by = args.get("partition_by", DEFAULT_PARTITION_BY)
     regions = list(args.get("regions", []))
     if by is PartitionBy.REGION and len(regions) < shards:
         problems.append(f"partition_by region needs at least one region per shard "
