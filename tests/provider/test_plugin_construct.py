@@ -134,6 +134,28 @@ def test_network_registers_three_tiers_and_returns_subnet_lists(plugin: PluginPr
     assert len(state["isolatedCidrs"]) == 2
 
 
+def test_topic_takes_integers_sent_as_numbers_on_the_wire(plugin: PluginProcess):
+    """Every language sends numbers as doubles; integer arguments still work (6, not 6.0)."""
+    cluster = f"arn:aws:kafka:eu-west-1:{ACCOUNT_ID}:cluster/shared/5a6b7c8d-1e2f-3"
+    _, state, registered = _construct(plugin, "Topic", "events", {
+        "clusterArn": cluster, "topicName": "orders.events.v1", "partitions": 6,
+        "replicationFactor": 3, "retentionHours": 72})
+    topic = registered.one("aws:msk/topic:Topic")["inputs"]
+    assert (topic["partitionCount"], topic["replicationFactor"]) == (6, 3)
+    assert json.loads(topic["configs"])["retention.ms"] == "259200000"
+    assert state["arn"] == f"arn:aws:kafka:eu-west-1:{ACCOUNT_ID}:topic/shared/5a6b7c8d-1e2f-3/" \
+        "orders.events.v1"
+
+
+def test_a_fractional_number_for_an_integer_is_refused(plugin: PluginProcess):
+    with pytest.raises(grpc.RpcError) as caught:
+        plugin.construct("strata:index:Topic", "bad", {
+            "clusterArn": "arn:aws:kafka:eu-west-1:1:cluster/c/u", "topicName": "t",
+            "partitions": 2.5, "replicationFactor": 3})
+    assert "Topic 'bad': argument 'partitions' expects int, received 2.5" in \
+        (caught.value.details() or "")  # type: ignore[attr-defined]
+
+
 def test_monitor_features_are_read_from_the_engine(plugin: PluginProcess):
     _construct(plugin, "EncryptionKey", "probe", {"description": "probe"})
     assert "GetDeploymentInfo" in plugin.monitor.calls
