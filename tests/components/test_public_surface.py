@@ -49,13 +49,13 @@ def surface(classes: Sequence[type[pulumi.ComponentResource]],
             "outputs": {definition.outputs_mapping[key]: _describe(prop)
                         for key, prop in sorted(definition.outputs.items())},
         }
-    for name, definition in sorted(result["type_definitions"].items()):
-        if definition.enum:
-            found["types"][name] = {"values": [str(v.value) for v in definition.enum]}
+    for name, type_definition in sorted(result["type_definitions"].items()):
+        if type_definition.enum:
+            found["types"][name] = {"values": [str(v.value) for v in type_definition.enum]}
         else:
             found["types"][name] = {"fields": {
-                definition.properties_mapping[key]: _describe(prop, with_presence=True)
-                for key, prop in sorted(definition.properties.items())}}
+                type_definition.properties_mapping[key]: _describe(prop, with_presence=True)
+                for key, prop in sorted(type_definition.properties.items())}}
     return found
 
 

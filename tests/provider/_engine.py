@@ -21,6 +21,7 @@ manifest's shape (`infra._mocks.RecordingMonitor.record`).
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import subprocess
@@ -73,6 +74,16 @@ _ALWAYS = (resource_pb2.RESOURCE_MONITOR_FEATURE_BYTE_STRING,
            resource_pb2.RESOURCE_MONITOR_FEATURE_INVOKE_PARENT)
 
 
+_UNMOCKED_OUTPUTS: dict[str, dict[str, Any]] = {
+    "aws:amp/workspace:Workspace": {
+        "prometheusEndpoint": "https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-mock/"},
+    "aws:grafana/workspace:Workspace": {
+        "endpoint": "g-mock.grafana-workspace.eu-west-1.amazonaws.com"},
+}
+"""Provider-computed outputs `StrataMocks` does not give (a synth never reads them) but which
+components return as their own outputs."""
+
+
 def _struct(value: dict[str, Any]) -> struct_pb2.Struct:
     struct = struct_pb2.Struct()
     struct.update(value)
@@ -84,12 +95,15 @@ class RecordingMonitor(resource_pb2_grpc.ResourceMonitorServicer):
 
     def __init__(self, project: str, stack: str, region: str) -> None:
         self.project, self.stack, self.region = project, stack, region
-        self._recorder = ManifestRecorder(StrataMocks(region))
+        self._mocks = StrataMocks(region)
+        self._recorder = ManifestRecorder(self._mocks)
         self._lock = threading.Lock()
         self.records: list[dict[str, Any]] = []
         self.outputs: dict[str, dict[str, Any]] = {}
         self.invokes: list[str] = []
         self.calls: list[str] = []
+        self.program_resources: dict[str, dict[str, Any]] = {}
+        """Resources the consuming program registered itself (its providers, say), by URN."""
 
     @property
     def stack_urn(self) -> str:
@@ -120,11 +134,12 @@ class RecordingMonitor(resource_pb2_grpc.ResourceMonitorServicer):
     def RegisterResource(self, request: Any, context: Any) -> Any:
         urn = child_urn(self.stack, self.project, request.parent, request.type, request.name)
         record = self._recorder.record(urn, request)
-        resource_id, state = "", {}
+        resource_id, state = "", dict[str, Any]()
         if request.custom:
-            resource_id, state = self._recorder.mocks.new_resource(MockResourceArgs(
+            resource_id, state = self._mocks.new_resource(MockResourceArgs(
                 typ=request.type, name=request.name, inputs=record["inputs"],
                 provider=request.provider, resource_id=request.importId, custom=True))
+            state = {**state, **_UNMOCKED_OUTPUTS.get(request.type, {})}
         with self._lock:
             self.records.append(record)
         return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id,
@@ -136,11 +151,19 @@ class RecordingMonitor(resource_pb2_grpc.ResourceMonitorServicer):
         return empty_pb2.Empty()
 
     def Invoke(self, request: Any, context: Any) -> Any:
-        """The data sources components call (account, region, partition); any other is an
-        error, so a component that starts calling something new shows up here."""
+        """The data sources components call (account, region, partition), and the engine's
+        `pulumi:pulumi:getResource` that rehydrates a resource of the consuming program, such
+        as a provider passed in `providers` (pulumi/pkg/resource/deploy/builtins.go); any other
+        is an error, so a component that starts calling something new shows up here."""
         with self._lock:
             self.invokes.append(request.tok)
-        result = self._recorder.mocks.call(MockCallArgs(
+        if request.tok == "pulumi:pulumi:getResource":
+            urn = json_format.MessageToDict(request.args).get("urn", "")
+            if urn not in self.program_resources:
+                context.abort(grpc.StatusCode.UNKNOWN, f"unknown resource {urn}")
+            return resource_pb2.ResourceInvokeResponse(
+                **{"return": _struct({"urn": urn, **self.program_resources[urn]})})
+        result = self._mocks.call(MockCallArgs(
             token=request.tok, args=json_format.MessageToDict(request.args),
             provider=request.provider))
         if not result:
@@ -177,6 +200,7 @@ class PluginProcess:
     engine_address: str
     command: list[str]
     stderr: list[str] = field(default_factory=list)
+    _schema: dict[str, Any] | None = None
 
     @classmethod
     @contextmanager
@@ -225,16 +249,25 @@ class PluginProcess:
             if exc.code() != grpc.StatusCode.UNIMPLEMENTED:  # the Python SDK: not implemented
                 raise
 
+    def served_schema(self) -> dict[str, Any]:
+        """The package schema from GetSchema (what `pulumi package add` reads), fetched once."""
+        if self._schema is None:
+            response = self.stub.GetSchema(provider_pb2.GetSchemaRequest(version=0))
+            self._schema = json.loads(response.schema)
+        return self._schema
+
     def construct(self, type_: str, name: str, inputs: dict[str, Any],
-                  timeout: float = 60.0) -> Any:
-        """Construct a component as a program in another language would ask for it."""
+                  providers: dict[str, str] | None = None, timeout: float = 60.0) -> Any:
+        """Construct a component as a program in another language would ask for it;
+        `providers` maps a package to a provider reference `<urn>::<id>` (the `providers`
+        resource option)."""
         monitor = self.monitor
         request = provider_pb2.ConstructRequest(
             project=monitor.project, stack=monitor.stack, organization="organization",
             dryRun=False, parallel=8, monitorEndpoint=self.monitor_address, type=type_,
             name=name, parent=monitor.stack_urn, inputs=_struct(inputs),
             config={"aws:region": monitor.region},
-            accepts_output_values=True)
+            providers=providers or {}, accepts_output_values=True)
         return self.stub.Construct(request, timeout=timeout)
 
 

@@ -161,6 +161,59 @@ def test_monitor_features_are_read_from_the_engine(plugin: PluginProcess):
     assert "GetDeploymentInfo" in plugin.monitor.calls
 
 
+# --- every public component, as another language would use it -----------------------------------
+
+SUBNETS = ["subnet-0aa11bb22cc33dd44", "subnet-0ee55ff66aa77bb88"]
+KUBERNETES = "urn:pulumi:dev::consumer::pulumi:providers:kubernetes::dev-cluster"
+MINIMAL: dict[str, dict[str, Any]] = {
+    "EncryptionKey": {"description": "orders data"},
+    "Network": {"cidr": "10.0.0.0/16", "availabilityZones": ["eu-west-1a", "eu-west-1b"]},
+    "EksCluster": {"clusterName": "dev", "vpcId": "vpc-1", "subnetIds": SUBNETS,
+                   "kubernetesVersion": "1.33", "apiAccess": {"deployerCidrs": ["10.9.0.0/16"]}},
+    "ServiceTenancy": {"clusterName": "dev", "kubernetesVersion": "1.33", "namespace": "orders",
+                       "roleArn": ROLE, "vpcCidr": "10.0.0.0/16",
+                       "quota": {"cpu": "4", "memory": "8Gi", "pods": 20, "defaultCpu": "250m",
+                                 "defaultMemory": "256Mi"}},
+    "KafkaCluster": {"clusterName": "shared-events", "vpcId": "vpc-1", "subnetIds": SUBNETS},
+    "Topic": {"clusterArn": f"arn:aws:kafka:eu-west-1:{ACCOUNT_ID}:cluster/c/u-1",
+              "topicName": "orders.events.v1", "partitions": 3, "replicationFactor": 2},
+    "PostgresShardSet": {"identifierPrefix": "orders", "vpcId": "vpc-1", "subnetIds": SUBNETS},
+    "KeyValueTable": {"tableName": "orders-items", "partitionKey": {"name": "pk"}},
+    "InfluxDbInstance": {"instanceName": "dev-telemetry-influx", "vpcId": "vpc-1",
+                         "subnetIds": SUBNETS},
+    "LiveAnalyticsDatabase": {"databaseName": "dev-analytics", "tables": {
+        "events": {"memoryRetentionHours": 24, "magneticRetentionDays": 365}}},
+    "Alarms": {"topicName": "ops-alarms", "alarms": [{
+        "name": "cpu", "description": "CPU above 80% for 15 minutes",
+        "comparison": "GreaterThanThreshold", "threshold": 80,
+        "metric": {"namespace": "AWS/RDS", "metricName": "CPUUtilization"}}]},
+    "Observability": {"namePrefix": "dev-obs", "vpcId": "vpc-1", "vpcCidr": "10.0.0.0/16",
+                      "subnetIds": SUBNETS},
+}
+
+
+def test_every_public_component_is_covered():
+    from components.provider import public_components
+    assert sorted(MINIMAL) == sorted(c.__name__ for c in public_components())
+
+
+@pytest.mark.parametrize("component", sorted(MINIMAL))
+def test_every_component_constructs_and_returns_every_output(plugin: PluginProcess,
+                                                             component: str):
+    """ServiceTenancy gets the program's Kubernetes provider through the `providers` option
+    (rehydrated from the engine with `pulumi:pulumi:getResource`)."""
+    plugin.monitor.program_resources[KUBERNETES] = {"id": "k8s-1", "state": {}}
+    providers = {"kubernetes": f"{KUBERNETES}::k8s-1"} if component == "ServiceTenancy" else None
+    response = plugin.construct(f"strata:index:{component}", "minimal", MINIMAL[component],
+                                providers=providers)
+    declared = plugin.served_schema()["resources"][f"strata:index:{component}"]["properties"]
+    assert set(json_format.MessageToDict(response.state)) == set(declared)
+    assert any(r["custom"] for r in plugin.monitor.records)
+    if providers:
+        kubernetes = [r for r in plugin.monitor.records if r["type"].startswith("kubernetes:")]
+        assert kubernetes and all(r["provider"] == providers["kubernetes"] for r in kubernetes)
+
+
 # --- what another language's user sees for a bad argument --------------------------------------
 
 def _property_errors(error: grpc.RpcError) -> list[tuple[str, str]]:

@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 import yaml
 from google.protobuf import empty_pb2
-from pulumi.runtime.proto import provider_pb2
 
 from components.provider import DISTRIBUTION, PACKAGE, public_components, schema
 from tests.provider._engine import PluginProcess
@@ -35,9 +34,7 @@ def plugin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PluginProcess]:
 
 @pytest.fixture(scope="module")
 def served(plugin: PluginProcess) -> dict[str, Any]:
-    response = plugin.stub.GetSchema(provider_pb2.GetSchemaRequest(version=0))
-    document: dict[str, Any] = json.loads(response.schema)
-    return document
+    return plugin.served_schema()
 
 
 def test_started_as_the_python_language_host_runs_a_plugin(plugin: PluginProcess):
