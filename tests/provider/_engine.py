@@ -84,6 +84,10 @@ _UNMOCKED_OUTPUTS: dict[str, dict[str, Any]] = {
 components return as their own outputs."""
 
 
+_RPC_SECONDS = 60.0
+"""Every call to the plugin has a deadline: a plugin that stops answering fails the test."""
+
+
 def _struct(value: dict[str, Any]) -> struct_pb2.Struct:
     struct = struct_pb2.Struct()
     struct.update(value)
@@ -244,7 +248,7 @@ class PluginProcess:
             engine_address=self.engine_address, root_directory=str(plugin_dir),
             program_directory=str(plugin_dir))
         try:
-            self.stub.Handshake(request)
+            self.stub.Handshake(request, timeout=_RPC_SECONDS)
         except grpc.RpcError as exc:
             if exc.code() != grpc.StatusCode.UNIMPLEMENTED:  # the Python SDK: not implemented
                 raise
@@ -252,12 +256,14 @@ class PluginProcess:
     def served_schema(self) -> dict[str, Any]:
         """The package schema from GetSchema (what `pulumi package add` reads), fetched once."""
         if self._schema is None:
-            response = self.stub.GetSchema(provider_pb2.GetSchemaRequest(version=0))
+            response = self.stub.GetSchema(provider_pb2.GetSchemaRequest(version=0),
+                                           timeout=_RPC_SECONDS)
             self._schema = json.loads(response.schema)
         return self._schema
 
     def construct(self, type_: str, name: str, inputs: dict[str, Any],
-                  providers: dict[str, str] | None = None, timeout: float = 60.0) -> Any:
+                  providers: dict[str, str] | None = None,
+                  timeout: float = _RPC_SECONDS) -> Any:
         """Construct a component as a program in another language would ask for it;
         `providers` maps a package to a provider reference `<urn>::<id>` (the `providers`
         resource option)."""

@@ -45,7 +45,7 @@ def test_started_as_the_python_language_host_runs_a_plugin(plugin: PluginProcess
 
 def test_reports_the_distribution_version(plugin: PluginProcess, served: dict[str, Any]):
     version = metadata.version(DISTRIBUTION)
-    assert plugin.stub.GetPluginInfo(empty_pb2.Empty()).version == version
+    assert plugin.stub.GetPluginInfo(empty_pb2.Empty(), timeout=30).version == version
     assert (served["name"], served["version"]) == (PACKAGE, version)
 
 
