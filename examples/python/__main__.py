@@ -5,6 +5,8 @@ Uses Strata's component library the way any Pulumi Python project can: plain IDs
 tags, and a lifecycle that protects the data. Nothing here reads Strata's service catalog.
 """
 
+from __future__ import annotations
+
 import pulumi
 import pulumi_aws as aws
 
