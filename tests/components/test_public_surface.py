@@ -160,7 +160,7 @@ def test_py_typed_ships_with_the_distribution():
 
 
 def test_pure_planning_modules_import_no_pulumi():
-    """Pure planning has plain unit tests (CONVENTIONS 9); the package `__init__` imports the
+    """Pure planning has plain unit tests; the package `__init__` imports the
     components, so purity is a property of each module's own imports."""
     for path in ("components/_plan.py", "components/sharding.py", "stacks/catalog.py"):
         tree = ast.parse((ROOT / path).read_text())
