@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from components import _args
 from components._eks_access import api_access_problems
@@ -23,7 +23,7 @@ __all__ = ["DEFAULT_AUTO_MODE", "DEFAULT_NODE_DISK_GIB", "DEFAULT_UPGRADE_POLICY
 
 DEFAULT_AUTO_MODE = True
 DEFAULT_NODE_DISK_GIB = 50
-DEFAULT_UPGRADE_POLICY = "STANDARD"
+DEFAULT_UPGRADE_POLICY: Final = "STANDARD"
 
 
 @dataclass(frozen=True)

@@ -36,12 +36,12 @@ def build_cluster(catalog: Catalog, network: Network, key_arn: pulumi.Input[str]
                        "deployer_cidrs": spec.deployer_cidrs},
         "lifecycle": lifecycle(env),
     }
-    args.update(spec.given(upgrade_policy=UpgradePolicy))  # type: ignore[typeddict-item]
+    args.update(spec.given(upgrade_policy=UpgradePolicy))
     if spec.node_groups:
         args["node_groups"] = {name: {
             "instance_types": group.instance_types, "min_size": group.min_size,
             "max_size": group.max_size,
-            **group.given("desired_size", "disk_gib", ami=NodeAmi),  # type: ignore[typeddict-item]
+            **group.given("desired_size", "disk_gib", ami=NodeAmi),
         } for name, group in spec.node_groups.items()}
     if spec.admin_role_arn:
         args["admin_role_arn"] = spec.admin_role_arn

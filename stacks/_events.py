@@ -42,6 +42,6 @@ def topic_args(catalog: Catalog) -> dict[str, dict[str, Any]]:
 def consumer_groups(catalog: Catalog) -> list[ConsumerGroup]:
     """Every (service, topic, group) read: one lag alarm and one consume grant each. The group
     defaults to the consuming service's name."""
-    return [{"service": name, "topic": c.topic, "group": c.group or name,  # type: ignore[typeddict-item]
+    return [{"service": name, "topic": c.topic, "group": c.group or name,
              **c.given("max_lag_messages")}
             for name, service in catalog.services.items() for c in service.consumes]

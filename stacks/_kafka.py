@@ -41,7 +41,7 @@ def build_kafka(catalog: Catalog, network: Network, cluster: EksCluster,
         else EnhancedMonitoring.DEFAULT,
         "partition_replicas": sum(t["partitions"] * t["replication_factor"]
                                   for t in topics.values()),
-        **spec.given("kafka_version", "instance_type", "brokers", "storage_gib",  # type: ignore[typeddict-item]
+        **spec.given("kafka_version", "instance_type", "brokers", "storage_gib",
                 "max_storage_gib", "storage_target_percent", "peak_ingress_mib_per_s",
                 "retention_hours"),
     }
@@ -57,8 +57,9 @@ def build_topics(catalog: Catalog, kafka: KafkaCluster,
     env, topics = catalog.environment, {}
     for full_name, spec in topic_args(catalog).items():
         owner = full_name.split(".", 1)[0]
-        topic = Topic(full_name, {  # type: ignore[typeddict-item]
-            "cluster_arn": kafka.arn, "topic_name": full_name, **spec,
+        topic = Topic(full_name, {
+            "cluster_arn": kafka.arn, "topic_name": full_name,
+            **spec,  # type: ignore[typeddict-item]  # the catalog topic's settings, keyed as TopicArgs
             "managed": catalog.kafka.mode != "serverless",
             "lifecycle": lifecycle(env, catalog.services[owner]),
         }, opts=pulumi.ResourceOptions(parent=services[owner]))

@@ -41,8 +41,12 @@ DEPLOYED_INFLUX_ORGANIZATION = "strata"
 """Create-only on InfluxDB: the organisation the existing instances were created with."""
 
 
-def store_classes(service: Service) -> list[type]:
-    classes: list[type] = []
+StoreClass = (type[PostgresShardSet] | type[KeyValueTable] | type[InfluxDbInstance]
+              | type[LiveAnalyticsDatabase])
+
+
+def store_classes(service: Service) -> list[StoreClass]:
+    classes: list[StoreClass] = []
     if service.postgres is not None:
         classes.append(PostgresShardSet)
     if service.keyvalue:
@@ -122,12 +126,12 @@ def _postgres(service_name: str, service: Service, env: Environment, network: Ne
         args["regions"] = list(spec.regions)
     if spec.engine == "rds":
         args["multi_az"] = env.is_prod
-        args.update(spec.given("allocated_storage_gib"))  # type: ignore[typeddict-item]
+        args.update(spec.given("allocated_storage_gib"))
     else:
         # Writer and readers round-robin over the network's AZs: a reader never shares the
         # writer's AZ while there are others.
         args["availability_zones"] = list(network.availability_zones)
-        args.update(spec.given("readers"))  # type: ignore[typeddict-item]
+        args.update(spec.given("readers"))
     if spec.serverless is not None:
         args.update({f"serverless_{k}": v for k, v in  # type: ignore[typeddict-item]
                      spec.serverless.given("min_acu", "max_acu").items()})
@@ -135,13 +139,13 @@ def _postgres(service_name: str, service: Service, env: Environment, network: Ne
 
 
 def _attr(attr: KeyAttribute) -> AttributeArgs:
-    return {"name": attr.name, **attr.given(type=AttributeType)}  # type: ignore[typeddict-item]
+    return {"name": attr.name, **attr.given(type=AttributeType)}
 
 
 def _keyvalue(table_name: str, spec: KeyValueSpec, common: dict[str, Any]) -> KeyValueTableArgs:
     indexes: dict[str, GlobalIndexArgs] = {}
     for index_name, index in spec.global_indexes.items():
-        gsi: GlobalIndexArgs = {"partition_key": _attr(index.partition_key),  # type: ignore[typeddict-item]
+        gsi: GlobalIndexArgs = {"partition_key": _attr(index.partition_key),
                                 **index.given(projection=Projection)}
         if index.sort_key is not None:
             gsi["sort_key"] = _attr(index.sort_key)

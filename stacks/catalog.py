@@ -135,11 +135,12 @@ class StrictModel(BaseModel):
                               validate_by_alias=True, frozen=True, strict=True,
                               allow_inf_nan=False, use_attribute_docstrings=True)
 
-    def given(self, *fields: str, **converted: Callable[[Any], Any]) -> dict[str, Any]:
+    def given(self, *fields: str, **converted: Callable[[Any], Any]) -> Any:
         """The fields the user set in the stack file, by name (`converted` ones passed through
         their converter, e.g. a component's enum). Wiring passes only these to a component,
         so an unset field takes the component's default: every default is defined once, in
-        its component, and the catalog's field defaults merely show it."""
+        its component, and the catalog's field defaults merely show it. Typed `Any` because it
+        is spread into a component's arguments, whose TypedDict checks the keys at run time."""
         chosen = {field: getattr(self, field) for field in fields
                   if field in self.model_fields_set}
         chosen.update({field: convert(getattr(self, field))
