@@ -23,12 +23,11 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import subprocess
 import threading
 from collections.abc import Iterator
 from concurrent import futures
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,9 +44,10 @@ from pulumi.runtime.proto import (
     resource_pb2_grpc,
 )
 
-from infra._check_protocol import _drain, _Engine
+from infra._check_protocol import _Engine
 from infra._mocks import RecordingMonitor as ManifestRecorder
 from infra._mocks import StrataMocks, plain_inputs
+from infra.plugin_process import drain, read_port, stop
 from infra.urns import child_urn
 
 __all__ = ["ENGINE_FEATURES", "PluginProcess", "RecordingMonitor", "plugin_command"]
@@ -224,24 +224,16 @@ class PluginProcess:
         process = subprocess.Popen(command, cwd=program_dir, env=env, stdin=subprocess.DEVNULL,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         stderr: list[str] = []
-        threading.Thread(target=_drain, args=(process.stderr, stderr), daemon=True).start()
+        threading.Thread(target=drain, args=(process.stderr, stderr), daemon=True).start()
         channel = None
         try:
-            port = _first_line(process, timeout, stderr)
+            port = read_port(process, timeout, stderr, RuntimeError, "the plugin")
             channel = grpc.insecure_channel(f"127.0.0.1:{port}")
             grpc.channel_ready_future(channel).result(timeout=timeout)
             yield cls(provider_pb2_grpc.ResourceProviderStub(channel), monitor, address, engine,
                       address, command, stderr)
         finally:
-            if channel is not None:
-                channel.close()
-            process.terminate()
-            try:
-                process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            server.stop(0)
+            stop(process, channel, server)
 
     def handshake(self, plugin_dir: Path) -> None:
         request = provider_pb2.ProviderHandshakeRequest(
@@ -275,22 +267,3 @@ class PluginProcess:
             config={"aws:region": monitor.region},
             providers=providers or {}, accepts_output_values=True)
         return self.stub.Construct(request, timeout=timeout)
-
-
-def _first_line(process: subprocess.Popen[bytes], timeout: float, stderr: list[str]) -> int:
-    """The port the plugin prints first; its stderr when it printed anything else or died."""
-    lines: queue.Queue[bytes] = queue.Queue()
-    out = process.stdout
-    assert out is not None
-    threading.Thread(target=lambda: lines.put(out.readline()), daemon=True).start()
-    try:
-        text = lines.get(timeout=timeout).decode(errors="replace").strip()
-    except queue.Empty:
-        text = ""
-    if not text.isdigit():
-        with suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=5)
-        tail = "\n".join(stderr[-30:]) or "(no output)"
-        raise RuntimeError(f"the plugin printed {text!r} instead of a port "
-                           f"(exit code {process.poll()}):\n{tail}")
-    return int(text)
