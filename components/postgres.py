@@ -33,8 +33,8 @@ from components._postgres_shards import (
 from components._store import (
     AlarmSpec,
     AlarmThresholds,
+    GrantsAsPolicies,
     Metric,
-    attach_store_grants,
     check_names,
     store_key,
 )
@@ -180,7 +180,7 @@ class PostgresShardSetArgs(TypedDict):
     `<identifier_prefix>-monitoring` with AWS's AmazonRDSEnhancedMonitoringRole policy."""
 
 
-class PostgresShardSet(pulumi.ComponentResource):
+class PostgresShardSet(GrantsAsPolicies, pulumi.ComponentResource):
     """N PostgreSQL shards with a published shard map; access only through IAM auth grants."""
 
     KMS_CALLER_SERVICES = ("rds", "secretsmanager")
@@ -366,15 +366,6 @@ class PostgresShardSet(pulumi.ComponentResource):
                 shard_map_grant([p.arn for p in self._map_parameters], self._map_name,
                                 self._key_arn)]
 
-    def grant_read(self, role: aws.iam.Role) -> list[aws.iam.Policy]:
-        """`read_grants` attached to `role` as managed policies."""
-        return attach_store_grants(self, self._name, "read", role, self.read_grants(),
-                                   self._tags)
-
-    def grant_write(self, role: aws.iam.Role) -> list[aws.iam.Policy]:
-        """`write_grants` attached to `role` as managed policies."""
-        return attach_store_grants(self, self._name, "write", role, self.write_grants(),
-                                   self._tags)
 
     # --- monitoring ------------------------------------------------------------------------------
 
