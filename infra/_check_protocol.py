@@ -179,12 +179,6 @@ class PackProcess:
     def info(self) -> Any:
         return self.stub.GetAnalyzerInfo(empty_pb2.Empty())
 
-    def plugin_version(self) -> str:
-        try:
-            return str(self.stub.GetPluginInfo(empty_pb2.Empty()).version)
-        except grpc.RpcError:
-            return ""
-
 
 # -- configuration ---------------------------------------------------------------------------
 
