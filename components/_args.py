@@ -131,6 +131,12 @@ def _check(value: Any, tp: Any, path: str, problems: list[str]) -> Any:
     if tp is bool:
         return value if isinstance(value, bool) else _wrong(value, tp, path, problems)
     if tp is int:
+        # Pulumi's wire carries every number as a double, and the provider host's conversion of
+        # integer inputs is overwritten by the line after it (pulumi 3.272,
+        # provider/experimental/component.py `map_input_properties`, from pulumi/pulumi#21944):
+        # another language's `2` reaches the component as `2.0`.
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
         ok = isinstance(value, int) and not isinstance(value, bool)
         return value if ok else _wrong(value, tp, path, problems)
     if tp is float:

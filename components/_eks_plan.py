@@ -8,27 +8,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from components import _args
 from components._eks_access import api_access_problems
 from components._eks_addons import ADDON_VERSIONS
 from components._eks_branch_eni import unsupported_for_pod_security_groups
 from components._eks_nodes import node_group_problems
+from components._logs import DEFAULT_LOG_RETENTION_DAYS, log_retention_problem
 from components._names import name_problem
 
-__all__ = ["DEFAULT_AUTO_MODE", "DEFAULT_LOG_RETENTION_DAYS", "DEFAULT_NODE_AMI",
-           "DEFAULT_NODE_DISK_GIB", "DEFAULT_UPGRADE_POLICY", "LOG_RETENTION_DAYS_ALLOWED",
-           "EksPlan", "physical_names", "plan_cluster", "pod_security_group_problem"]
+__all__ = ["DEFAULT_AUTO_MODE", "DEFAULT_NODE_DISK_GIB", "DEFAULT_UPGRADE_POLICY", "EksPlan",
+           "physical_names", "plan_cluster", "pod_security_group_problem"]
 
-DEFAULT_LOG_RETENTION_DAYS = 365
 DEFAULT_AUTO_MODE = True
 DEFAULT_NODE_DISK_GIB = 50
-DEFAULT_NODE_AMI = "AL2023"
-DEFAULT_UPGRADE_POLICY = "STANDARD"
-LOG_RETENTION_DAYS_ALLOWED = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
-                              1096, 1827, 2192, 2557, 2922, 3288, 3653)
-"""CloudWatch Logs `retentionInDays` values (PutRetentionPolicy)."""
+DEFAULT_UPGRADE_POLICY: Final = "STANDARD"
 
 
 @dataclass(frozen=True)
@@ -90,9 +85,9 @@ def plan_cluster(name: str, args: Mapping[str, Any]) -> EksPlan:
     deployers = list(access.get("deployer_cidrs", []))
     problems += api_access_problems(public, deployers)
     retention = args.get("log_retention_days", DEFAULT_LOG_RETENTION_DAYS)
-    if retention not in LOG_RETENTION_DAYS_ALLOWED:
-        problems.append(f"log_retention_days {retention} is not a CloudWatch Logs retention; "
-                        f"allowed: {', '.join(map(str, LOG_RETENTION_DAYS_ALLOWED))}")
+    problem = log_retention_problem("log_retention_days", retention)
+    if problem:
+        problems.append(problem)
     if len(args["subnet_ids"]) < 2:
         problems.append("subnet_ids: EKS needs subnets in at least two availability zones")
     auto = args.get("auto_mode", DEFAULT_AUTO_MODE)

@@ -22,9 +22,16 @@ from components.iam import attach_grants
 from components.kms import EncryptionKey
 from components.lifecycle import LifecycleArgs
 
-__all__ = ["AlarmSpec", "AlarmThresholds", "DataStore", "Metric", "NetworkStore",
-           "attach_store_grants",
-           "check_names", "store_key"]
+__all__ = [
+    "AlarmSpec",
+    "AlarmThresholds",
+    "DataStore",
+    "GrantsAsPolicies",
+    "Metric",
+    "NetworkStore",
+    "check_names",
+    "store_key",
+]
 
 Comparison = Literal[
     "GreaterThanThreshold", "GreaterThanOrEqualToThreshold", "LessThanThreshold",
@@ -139,9 +146,30 @@ def store_key(parent: pulumi.Resource, name: str, args: Mapping[str, Any], *, de
     return key.arn
 
 
-def attach_store_grants(store: pulumi.Resource, store_name: str, verb: str, role: aws.iam.Role,
-                        grants: list[Grant], tags: Mapping[str, str]) -> list[aws.iam.Policy]:
-    """`grant_read` / `grant_write`: the grants as managed policies `<store>-<verb>-<role>-own-<n>`
-    attached to `role`, packed within IAM's limits (components.iam)."""
-    return attach_grants(store, f"{store_name}-{verb}-{role.pulumi_resource_name}", role,
-                         {"own": grants}, description=f"{verb} {store_name}", tags=tags)
+class GrantsAsPolicies:
+    """`grant_read` / `grant_write` for a store component: its `read_grants()` /
+    `write_grants()` as managed policies `<store>-<verb>-<role>-own-<n>` attached to `role`,
+    packed within IAM's size and count limits (components.iam). The store sets `_name` and
+    `_tags` and is the policies' parent."""
+
+    _name: str
+    _tags: Mapping[str, str]
+
+    def read_grants(self) -> list[Grant]:
+        raise NotImplementedError
+
+    def write_grants(self) -> list[Grant]:
+        raise NotImplementedError
+
+    def grant_read(self, role: aws.iam.Role) -> list[aws.iam.Policy]:
+        """`read_grants` attached to `role` as managed policies."""
+        return self._attach("read", role, self.read_grants())
+
+    def grant_write(self, role: aws.iam.Role) -> list[aws.iam.Policy]:
+        """`write_grants` attached to `role` as managed policies."""
+        return self._attach("write", role, self.write_grants())
+
+    def _attach(self, verb: str, role: aws.iam.Role, grants: list[Grant]) -> list[aws.iam.Policy]:
+        assert isinstance(self, pulumi.Resource)
+        return attach_grants(self, f"{self._name}-{verb}-{role.pulumi_resource_name}", role,
+                             {"own": grants}, description=f"{verb} {self._name}", tags=self._tags)

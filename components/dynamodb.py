@@ -26,8 +26,8 @@ from components._perms import (
 from components._store import (
     AlarmSpec,
     AlarmThresholds,
+    GrantsAsPolicies,
     Metric,
-    attach_store_grants,
     check_names,
     store_key,
 )
@@ -154,7 +154,7 @@ class KeyValueTableArgs(TypedDict):
     """Point-in-time recovery window, 1-35 days. Default: 35 (the maximum)."""
 
 
-class KeyValueTable(pulumi.ComponentResource):
+class KeyValueTable(GrantsAsPolicies, pulumi.ComponentResource):
     """One DynamoDB table, reached only through AWS APIs and its grants."""
 
     KMS_CALLER_SERVICES = ("dynamodb",)
@@ -288,15 +288,6 @@ class KeyValueTable(pulumi.ComponentResource):
                        statement(KMS_ENCRYPT_DECRYPT, [self._key_arn], sid="Key")],
                       output_chars=self._arn_bound())]
 
-    def grant_read(self, role: aws.iam.Role) -> list[aws.iam.Policy]:
-        """`read_grants` attached to `role` as managed policies."""
-        return attach_store_grants(self, self._name, "read", role, self.read_grants(),
-                                   self._tags)
-
-    def grant_write(self, role: aws.iam.Role) -> list[aws.iam.Policy]:
-        """`write_grants` attached to `role` as managed policies."""
-        return attach_store_grants(self, self._name, "write", role, self.write_grants(),
-                                   self._tags)
 
     # --- monitoring ------------------------------------------------------------------------------
 

@@ -52,15 +52,14 @@ from components._eks_iam import (
 from components._eks_nodes import ami_type, node_group
 from components._eks_plan import (
     DEFAULT_AUTO_MODE,
-    DEFAULT_LOG_RETENTION_DAYS,
     DEFAULT_NODE_DISK_GIB,
     DEFAULT_UPGRADE_POLICY,
-    LOG_RETENTION_DAYS_ALLOWED,
     EksPlan,
     physical_names,
     plan_cluster,
     pod_security_group_problem,
 )
+from components._logs import DEFAULT_LOG_RETENTION_DAYS, LOG_RETENTION_DAYS_ALLOWED
 from components._names import name_problem
 from components._perms import policy_document, statement
 from components.kms import EncryptionKey, EncryptionKeyArgs

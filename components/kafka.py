@@ -24,6 +24,7 @@ import pulumi_aws as aws
 
 from components import _args
 from components import _kafka_sizing as sizing
+from components._logs import log_retention_days
 from components._names import name_problem
 from components._perms import (
     KAFKA_CLUSTER_CONNECT,
@@ -66,7 +67,6 @@ DEFAULT_STORAGE_GIB = 100
 DEFAULT_MAX_STORAGE_FACTOR = 4
 DEFAULT_STORAGE_TARGET_PERCENT = 60
 DEFAULT_RETENTION_HOURS = 168
-DEFAULT_LOG_RETENTION_DAYS = 365
 REPLACED_BY = ("subnet_ids", "cluster_name", "kms_key_arn", "serverless")
 """Arguments whose change replaces the cluster and every topic on it (MSK CreateCluster
 parameters that UpdateCluster* cannot change)."""
@@ -90,6 +90,8 @@ class CleanupPolicy(enum.StrEnum):
     DELETE = "delete"
     COMPACT = "compact"
 
+
+DEFAULT_CLEANUP_POLICY = CleanupPolicy.DELETE
 
 class KafkaClusterArgs(TypedDict):
     """Inputs of a KafkaCluster."""
@@ -207,6 +209,8 @@ class KafkaCluster(pulumi.ComponentResource):
             raise _args.ComponentArgsError(
                 f"KafkaCluster {name!r}: subnet_ids has {len(subnets)} subnets; provisioned MSK "
                 "spreads brokers over 2 or 3 AZs")
+        args["log_retention_days"] = log_retention_days(
+            "KafkaCluster", name, "log_retention_days", args.get("log_retention_days"))
         lifecycle = args.get("lifecycle")
         sg = aws.ec2.SecurityGroup(
             f"{name}-sg", vpc_id=args["vpc_id"],
@@ -292,7 +296,7 @@ class KafkaCluster(pulumi.ComponentResource):
         key_arn = self._key(name, args, log_group_name)
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-broker-logs", name=log_group_name, kms_key_id=key_arn,
-            retention_in_days=args.get("log_retention_days", DEFAULT_LOG_RETENTION_DAYS),
+            retention_in_days=args["log_retention_days"],
             tags=self._tags, opts=lifecycle_options(self, lifecycle))
         cluster = aws.msk.Cluster(
             f"{name}-cluster",
@@ -401,7 +405,7 @@ class Topic(pulumi.ComponentResource):
             configs = {
                 "retention.ms": str(args.get("retention_hours", DEFAULT_RETENTION_HOURS)
                                     * 3_600_000),
-                "cleanup.policy": str(args.get("cleanup_policy", CleanupPolicy.DELETE)),
+                "cleanup.policy": str(args.get("cleanup_policy", DEFAULT_CLEANUP_POLICY)),
                 **dict(args.get("configs", {})),
             }
             parent = (opts.parent if opts else None)

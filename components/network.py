@@ -17,6 +17,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import _args
+from components._logs import DEFAULT_LOG_RETENTION_DAYS, log_retention_days
 from components._names import name_problem
 from components._plan import SubnetPlan, plan_subnets
 from components._tags import with_name
@@ -26,7 +27,7 @@ from components.lifecycle import LifecycleArgs, lifecycle_options
 __all__ = ["DEFAULT_FLOW_LOG_RETENTION_DAYS", "NatMode", "Network", "NetworkArgs",
            "physical_names"]
 
-DEFAULT_FLOW_LOG_RETENTION_DAYS = 365
+DEFAULT_FLOW_LOG_RETENTION_DAYS = DEFAULT_LOG_RETENTION_DAYS
 """A year of flow logs: enough to investigate an incident found late."""
 
 
@@ -37,6 +38,9 @@ class NatMode(enum.StrEnum):
     """One NAT gateway: cheaper, but egress stops when its AZ fails."""
     PER_AZ = "per-az"
     """One NAT gateway per AZ: egress survives the loss of an AZ."""
+
+
+DEFAULT_NAT_MODE = NatMode.SINGLE
 
 
 class NetworkArgs(TypedDict):
@@ -95,6 +99,8 @@ class Network(pulumi.ComponentResource):
         problem = name_problem("log-group", group_name)
         if problem:
             raise _args.ComponentArgsError(f"Network {name!r}: flow_log_group_name: {problem}")
+        args["flow_log_retention_days"] = log_retention_days(
+            "Network", name, "flow_log_retention_days", args.get("flow_log_retention_days"))
         try:
             plans = plan_subnets(args["cidr"], args["availability_zones"])
         except ValueError as exc:
@@ -130,7 +136,7 @@ class Network(pulumi.ComponentResource):
             aws.ec2.RouteTableAssociation(f"{name}-public-{az}", subnet_id=subnet.id,
                                           route_table_id=public_rt.id, opts=child)
 
-        nat_azs = azs if args.get("nat_mode", NatMode.SINGLE) is NatMode.PER_AZ else azs[:1]
+        nat_azs = azs if args.get("nat_mode", DEFAULT_NAT_MODE) is NatMode.PER_AZ else azs[:1]
         nats = {}
         for az, subnet in zip(nat_azs, subnets["public"], strict=False):
             eip = aws.ec2.Eip(f"{name}-nat-{az}", domain="vpc",
@@ -198,8 +204,7 @@ class Network(pulumi.ComponentResource):
                                     opts=pulumi.ResourceOptions(parent=self)).arn
         group = aws.cloudwatch.LogGroup(
             f"{name}-flow-logs", name=group_name, kms_key_id=key_arn,
-            retention_in_days=args.get("flow_log_retention_days",
-                                       DEFAULT_FLOW_LOG_RETENTION_DAYS),
+            retention_in_days=args["flow_log_retention_days"],
             tags=tags, opts=lifecycle_options(self, lifecycle))
         role = aws.iam.Role(
             f"{name}-flow-logs", tags=tags, opts=pulumi.ResourceOptions(parent=self),

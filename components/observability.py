@@ -31,6 +31,7 @@ from components._alarms import (
     max_lag,
 )
 from components._collectors import scraper_access_principal
+from components._logs import DEFAULT_LOG_RETENTION_DAYS, log_retention_problem
 from components._names import name_problem
 from components._prometheus_rules import JMX_EXPORTER_PORT, NODE_EXPORTER_PORT
 from components._store import Metric
@@ -46,7 +47,6 @@ __all__ = [
     "scraper_access_principal",
 ]
 
-DEFAULT_LOG_RETENTION_DAYS = 365
 KMS_CALLER_SERVICES = ("aps", "grafana")
 """`kms:ViaService` prefixes through which the account's principals must be able to use the key
 (AMP: https://docs.aws.amazon.com/prometheus/latest/userguide/encryption-at-rest-Amazon-Service-Prometheus.html,
@@ -75,6 +75,9 @@ class GrafanaAuth(enum.StrEnum):
     AWS_SSO = "AWS_SSO"
     """IAM Identity Center."""
     SAML = "SAML"
+
+
+DEFAULT_GRAFANA_AUTH = GrafanaAuth.AWS_SSO
 
 
 class KafkaSourceArgs(TypedDict):
@@ -277,7 +280,7 @@ class Observability(pulumi.ComponentResource):
         grafana, endpoint_sg = _grafana.grafana_workspace(self, name, _grafana.GrafanaSettings(
             workspace_name=prefix,
             role_name=args.get("grafana_role_name", _default_grafana_role(prefix)),
-            auth=str(args.get("grafana_auth", GrafanaAuth.AWS_SSO)), vpc_id=args["vpc_id"],
+            auth=str(args.get("grafana_auth", DEFAULT_GRAFANA_AUTH)), vpc_id=args["vpc_id"],
             subnet_ids=list(args["subnet_ids"]),
             client_cidrs=list(args.get("grafana_client_cidrs", [args["vpc_cidr"]])),
             prefix_list_ids=list(args.get("grafana_prefix_list_ids", [])), kms_key_arn=key_arn,
@@ -373,6 +376,10 @@ def _problems(args: ObservabilityArgs) -> list[str]:
     names = physical_names(args["name_prefix"], args.get("log_group_name"),
                            args.get("grafana_role_name"))
     problems = [p for kind, value in names if (p := name_problem(kind, value))]
+    retention = log_retention_problem("log_retention_days",
+                                      args.get("log_retention_days", DEFAULT_LOG_RETENTION_DAYS))
+    if retention:
+        problems.append(retention)
     if len(args["subnet_ids"]) < 2:
         problems.append("subnet_ids: Grafana and the collectors need subnets in at least two AZs")
     eks = args.get("eks")

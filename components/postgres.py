@@ -33,8 +33,8 @@ from components._postgres_shards import (
 from components._store import (
     AlarmSpec,
     AlarmThresholds,
+    GrantsAsPolicies,
     Metric,
-    attach_store_grants,
     check_names,
     store_key,
 )
@@ -103,6 +103,7 @@ class PartitionBy(StrEnum):
 
 
 DEFAULT_ENGINE = Engine.AURORA
+DEFAULT_PARTITION_BY = PartitionBy.TENANT
 
 
 class PostgresShardSetArgs(TypedDict):
@@ -179,7 +180,7 @@ class PostgresShardSetArgs(TypedDict):
     `<identifier_prefix>-monitoring` with AWS's AmazonRDSEnhancedMonitoringRole policy."""
 
 
-class PostgresShardSet(pulumi.ComponentResource):
+class PostgresShardSet(GrantsAsPolicies, pulumi.ComponentResource):
     """N PostgreSQL shards with a published shard map; access only through IAM auth grants."""
 
     KMS_CALLER_SERVICES = ("rds", "secretsmanager")
@@ -289,7 +290,7 @@ class PostgresShardSet(pulumi.ComponentResource):
 
     @property
     def _partition_by(self) -> PartitionBy:
-        by: PartitionBy = self._args.get("partition_by", PartitionBy.TENANT)
+        by: PartitionBy = self._args.get("partition_by", DEFAULT_PARTITION_BY)
         return by
 
     def _parameter_group(self, name: str, prefix: str,
@@ -365,15 +366,6 @@ class PostgresShardSet(pulumi.ComponentResource):
                 shard_map_grant([p.arn for p in self._map_parameters], self._map_name,
                                 self._key_arn)]
 
-    def grant_read(self, role: aws.iam.Role) -> list[aws.iam.Policy]:
-        """`read_grants` attached to `role` as managed policies."""
-        return attach_store_grants(self, self._name, "read", role, self.read_grants(),
-                                   self._tags)
-
-    def grant_write(self, role: aws.iam.Role) -> list[aws.iam.Policy]:
-        """`write_grants` attached to `role` as managed policies."""
-        return attach_store_grants(self, self._name, "write", role, self.write_grants(),
-                                   self._tags)
 
     # --- monitoring ------------------------------------------------------------------------------
 
@@ -462,7 +454,7 @@ def _validate(name: str, args: PostgresShardSetArgs, engine: Engine, shards: int
         problems.append(f"{', '.join(aurora_only)}: Aurora only (engine is rds)")
     if engine is Engine.AURORA and rds_only:
         problems.append(f"{', '.join(rds_only)}: RDS only (engine is aurora)")
-    by = args.get("partition_by", PartitionBy.TENANT)
+    by = args.get("partition_by", DEFAULT_PARTITION_BY)
     regions = list(args.get("regions", []))
     if by is PartitionBy.REGION and len(regions) < shards:
         problems.append(f"partition_by region needs at least one region per shard "

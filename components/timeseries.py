@@ -43,8 +43,8 @@ from components._perms import (
 from components._store import (
     AlarmSpec,
     AlarmThresholds,
+    GrantsAsPolicies,
     Metric,
-    attach_store_grants,
     check_names,
     store_key,
 )
@@ -125,7 +125,7 @@ class InfluxDbInstanceArgs(TypedDict):
     bucket (S3 cannot deliver them to an SSE-KMS bucket). Default: on."""
 
 
-class InfluxDbInstance(pulumi.ComponentResource):
+class InfluxDbInstance(GrantsAsPolicies, pulumi.ComponentResource):
     """A private Timestream for InfluxDB instance; credentials only through its grants."""
 
     KMS_CALLER_SERVICES = ("s3",)
@@ -227,15 +227,6 @@ class InfluxDbInstance(pulumi.ComponentResource):
         """InfluxDB authorises writes by its own credentials: the same secret as reads."""
         return self.read_grants()
 
-    def grant_read(self, role: aws.iam.Role) -> list[aws.iam.Policy]:
-        """`read_grants` attached to `role` as managed policies."""
-        return attach_store_grants(self, self._name, "read", role, self.read_grants(),
-                                   self._tags)
-
-    def grant_write(self, role: aws.iam.Role) -> list[aws.iam.Policy]:
-        """`write_grants` attached to `role` as managed policies."""
-        return attach_store_grants(self, self._name, "write", role, self.write_grants(),
-                                   self._tags)
 
     def metrics(self) -> list[Metric]:
         return influx_metrics(self._instance.name, self._name)
@@ -278,7 +269,7 @@ class LiveAnalyticsDatabaseArgs(TypedDict):
     SSE-S3 bucket. Default: on."""
 
 
-class LiveAnalyticsDatabase(pulumi.ComponentResource):
+class LiveAnalyticsDatabase(GrantsAsPolicies, pulumi.ComponentResource):
     """A Timestream for LiveAnalytics database and its tables, encrypted with the owner's key.
     Closed to new customers since 2025-06-20: see LIVE_ANALYTICS_NOTICE."""
 
@@ -365,15 +356,6 @@ class LiveAnalyticsDatabase(pulumi.ComponentResource):
         """Write records to this database's tables; encrypt and decrypt with the key."""
         return self._grants("write", TIMESTREAM_WRITE, KMS_ENCRYPT_DECRYPT)
 
-    def grant_read(self, role: aws.iam.Role) -> list[aws.iam.Policy]:
-        """`read_grants` attached to `role` as managed policies."""
-        return attach_store_grants(self, self._name, "read", role, self.read_grants(),
-                                   self._tags)
-
-    def grant_write(self, role: aws.iam.Role) -> list[aws.iam.Policy]:
-        """`write_grants` attached to `role` as managed policies."""
-        return attach_store_grants(self, self._name, "write", role, self.write_grants(),
-                                   self._tags)
 
     def metrics(self) -> list[Metric]:
         return live_metrics(self._database.database_name,

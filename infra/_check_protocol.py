@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import subprocess
 import sys
 import threading
@@ -35,6 +34,7 @@ from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2, engine_pb2_grpc
 
 from infra.exits import InputError
+from infra.plugin_process import drain, read_port, stop
 
 __all__ = ["PackError", "PackProcess", "analyzer_resources", "configure_request",
            "load_pack_settings"]
@@ -145,25 +145,17 @@ class PackProcess:
             server.stop(0)
             raise PackError(f"cannot run {settings.python}: {exc}") from None
         stderr: list[str] = []
-        threading.Thread(target=_drain, args=(process.stderr, stderr), daemon=True).start()
+        threading.Thread(target=drain, args=(process.stderr, stderr), daemon=True).start()
         channel = None
         try:
-            port = _read_port(process, timeout, stderr)
+            port = read_port(process, timeout, stderr, PackError, "the policy pack")
             channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=_CHANNEL_OPTIONS)
             grpc.channel_ready_future(channel).result(timeout=timeout)
             pack = cls(settings, analyzer_pb2_grpc.AnalyzerStub(channel), process, engine,
                        engine_address, stderr, time.perf_counter() - began)
             yield pack
         finally:
-            if channel is not None:
-                channel.close()
-            process.terminate()
-            try:
-                process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            server.stop(0)
+            stop(process, channel, server)
 
     # -- RPCs in the engine's order --
 
@@ -186,35 +178,6 @@ class PackProcess:
 
     def info(self) -> Any:
         return self.stub.GetAnalyzerInfo(empty_pb2.Empty())
-
-    def plugin_version(self) -> str:
-        try:
-            return str(self.stub.GetPluginInfo(empty_pb2.Empty()).version)
-        except grpc.RpcError:
-            return ""
-
-
-def _drain(stream: Any, sink: list[str]) -> None:
-    for line in iter(stream.readline, b""):
-        sink.append(line.decode(errors="replace").rstrip())
-
-
-def _read_port(process: subprocess.Popen[bytes], timeout: float, stderr: list[str]) -> int:
-    lines: queue.Queue[bytes] = queue.Queue()
-    assert process.stdout is not None
-    out = process.stdout
-    threading.Thread(target=lambda: lines.put(out.readline()), daemon=True).start()
-    try:
-        first = lines.get(timeout=timeout)
-    except queue.Empty:
-        raise PackError(f"the policy pack printed no port within {timeout:g} s") from None
-    text = first.decode(errors="replace").strip()
-    if not text.isdigit():
-        process.wait(timeout=5) if process.poll() is None else None
-        time.sleep(0.1)  # let the stderr reader catch up
-        tail = "\n".join(stderr[-20:]) or "(no output)"
-        raise PackError(f"the policy pack did not start (exit code {process.poll()}):\n{tail}")
-    return int(text)
 
 
 # -- configuration ---------------------------------------------------------------------------

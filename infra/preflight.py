@@ -92,7 +92,7 @@ def aws_clients(region: str) -> ClientFactory:
 
     def client(service: str) -> Any:
         if service not in made:
-            made[service] = session.client(service, config=config)  # type: ignore[call-overload]
+            made[service] = session.client(service, config=config)
         return made[service]
 
     return client

@@ -9,7 +9,7 @@ JSON strings, booleans sometimes as strings ("true") in pulumi-aws v7 launch tem
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 __all__ = [
@@ -198,10 +198,3 @@ def statements(document: Any) -> list[Statement] | None:
     if not isinstance(document, dict):
         return None
     return [Statement(s) for s in as_list(document.get("Statement")) if isinstance(s, dict)]
-
-
-def flatten(values: Iterable[Any]) -> list[Any]:
-    out: list[Any] = []
-    for v in values:
-        out.extend(as_list(v))
-    return out

@@ -13,7 +13,6 @@ import pulumi
 from components.eks import EksCluster, EksClusterArgs, NodeAmi, UpgradePolicy
 from components.network import Network
 from components.tenancy import ClusterDns, ServiceTenancy, ServiceTenancyArgs
-from stacks._stores import given
 from stacks.catalog import Catalog
 from stacks.conventions import Names, lifecycle
 from stacks.service import ServiceData
@@ -37,14 +36,12 @@ def build_cluster(catalog: Catalog, network: Network, key_arn: pulumi.Input[str]
                        "deployer_cidrs": spec.deployer_cidrs},
         "lifecycle": lifecycle(env),
     }
-    if "upgrade_policy" in spec.model_fields_set:
-        args["upgrade_policy"] = UpgradePolicy(spec.upgrade_policy)
+    args.update(spec.given(upgrade_policy=UpgradePolicy))
     if spec.node_groups:
         args["node_groups"] = {name: {
             "instance_types": group.instance_types, "min_size": group.min_size,
             "max_size": group.max_size,
-            **given(group, "desired_size", "disk_gib"),  # type: ignore[typeddict-item]
-            **({"ami": NodeAmi(group.ami)} if "ami" in group.model_fields_set else {}),
+            **group.given("desired_size", "disk_gib", ami=NodeAmi),
         } for name, group in spec.node_groups.items()}
     if spec.admin_role_arn:
         args["admin_role_arn"] = spec.admin_role_arn

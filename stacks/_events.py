@@ -1,5 +1,5 @@
 """Events seam between catalog and components: topics per producing service (with their
-effective replication), and consumer relations for monitoring and grants.
+effective replication), and the consumer groups that monitoring watches and grants admit.
 
 What was deployed (replication, partitions) is recorded by the deployed-state lock,
 `stacks/_lock.py`.
@@ -7,26 +7,14 @@ What was deployed (replication, partitions) is recorded by the deployed-state lo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from components._kafka_sizing import default_replication_factor
+from components.alarms import ConsumerGroup
+from components.kafka import CleanupPolicy
 from stacks.catalog import Catalog, TopicSpec
 
-__all__ = ["ConsumerRelation", "consumer_relations", "replication_factor", "topic_args"]
-
-
-@dataclass(frozen=True)
-class ConsumerRelation:
-    """One consumer group reading one topic: what monitoring alarms on (lag per group)."""
-
-    service: str
-    """The consuming service."""
-    topic: str
-    """Full topic name `<producer>.<topic>`."""
-    group: str
-    parallelism: int
-    max_lag_messages: int
+__all__ = ["consumer_groups", "replication_factor", "topic_args"]
 
 
 def replication_factor(catalog: Catalog, spec: TopicSpec) -> int:
@@ -38,21 +26,22 @@ def replication_factor(catalog: Catalog, spec: TopicSpec) -> int:
 
 
 def topic_args(catalog: Catalog) -> dict[str, dict[str, Any]]:
-    """`KafkaClusterArgs.topics`: every produced topic by full name."""
+    """`TopicArgs` without the cluster: every produced topic by full name."""
     return {
         f"{service_name}.{topic}": {
             "partitions": spec.partitions,
             "replication_factor": replication_factor(catalog, spec),
-            "retention_hours": spec.retention_hours,
-            "cleanup_policy": spec.cleanup_policy,
             "configs": dict(spec.configs),
+            **spec.given("retention_hours", cleanup_policy=CleanupPolicy),
         }
         for service_name, service in catalog.services.items()
         for topic, spec in service.produces.items()
     }
 
 
-def consumer_relations(catalog: Catalog) -> list[ConsumerRelation]:
-    return [ConsumerRelation(service=name, topic=c.topic, group=c.group or name,
-                             parallelism=c.parallelism, max_lag_messages=c.max_lag_messages)
+def consumer_groups(catalog: Catalog) -> list[ConsumerGroup]:
+    """Every (service, topic, group) read: one lag alarm and one consume grant each. The group
+    defaults to the consuming service's name."""
+    return [{"service": name, "topic": c.topic, "group": c.group or name,
+             **c.given("max_lag_messages")}
             for name, service in catalog.services.items() for c in service.consumes]

@@ -9,7 +9,6 @@ import pulumi
 
 from components.eks import EksCluster
 from components.kafka import (
-    CleanupPolicy,
     EnhancedMonitoring,
     KafkaCluster,
     KafkaClusterArgs,
@@ -17,7 +16,6 @@ from components.kafka import (
 )
 from components.network import Network
 from stacks._events import topic_args
-from stacks._stores import given
 from stacks.catalog import Catalog
 from stacks.conventions import Names, lifecycle
 from stacks.service import ServiceData
@@ -43,7 +41,7 @@ def build_kafka(catalog: Catalog, network: Network, cluster: EksCluster,
         else EnhancedMonitoring.DEFAULT,
         "partition_replicas": sum(t["partitions"] * t["replication_factor"]
                                   for t in topics.values()),
-        **given(spec, "kafka_version", "instance_type", "brokers", "storage_gib",  # type: ignore[typeddict-item]
+        **spec.given("kafka_version", "instance_type", "brokers", "storage_gib",
                 "max_storage_gib", "storage_target_percent", "peak_ingress_mib_per_s",
                 "retention_hours"),
     }
@@ -61,11 +59,8 @@ def build_topics(catalog: Catalog, kafka: KafkaCluster,
         owner = full_name.split(".", 1)[0]
         topic = Topic(full_name, {
             "cluster_arn": kafka.arn, "topic_name": full_name,
-            "partitions": spec["partitions"],
-            "replication_factor": spec["replication_factor"],
-            "retention_hours": spec["retention_hours"],
-            "cleanup_policy": CleanupPolicy(spec["cleanup_policy"]),
-            "configs": spec["configs"], "managed": catalog.kafka.mode != "serverless",
+            **spec,  # type: ignore[typeddict-item]  # the catalog topic's settings, keyed as TopicArgs
+            "managed": catalog.kafka.mode != "serverless",
             "lifecycle": lifecycle(env, catalog.services[owner]),
         }, opts=pulumi.ResourceOptions(parent=services[owner]))
         services[owner].topics[full_name] = topic

@@ -36,7 +36,6 @@ from components.observability import (
     Observability,
     dashboard_row,
 )
-from stacks._events import ConsumerRelation
 from stacks.catalog import Catalog
 from stacks.conventions import PLATFORM_SERVICE, Names, lifecycle
 from stacks.service import ServiceData
@@ -47,7 +46,7 @@ __all__ = ["build_monitoring"]
 def build_monitoring(platform: pulumi.Resource, catalog: Catalog, *, tags: dict[str, str],
                      key_arn: pulumi.Input[str], network: Network, cluster: EksCluster,
                      kafka: KafkaCluster, services: Mapping[str, ServiceData],
-                     consumers: list[ConsumerRelation]) -> tuple[Observability, Alarms]:
+                     consumers: list[ConsumerGroup]) -> tuple[Observability, Alarms]:
     env, spec = catalog.environment, catalog.monitoring
     names = Names(env.name)
     pre_split = platform.urn.apply(
@@ -57,14 +56,11 @@ def build_monitoring(platform: pulumi.Resource, catalog: Catalog, *, tags: dict[
     source: KafkaSourceArgs = {"cluster_name": kafka.name, "broker_count": brokers}
     if not serverless:
         source["bootstrap_brokers"] = kafka.bootstrap_brokers
-    groups: list[ConsumerGroup] = [
-        {"service": c.service, "topic": c.topic, "group": c.group,
-         "max_lag_messages": c.max_lag_messages} for c in consumers]
     observability = Observability("monitoring", {
         "name_prefix": names.stack, "vpc_id": network.vpc_id,
         "vpc_cidr": catalog.network.cidr, "subnet_ids": network.private_subnet_ids,
         "kms_key_arn": key_arn, "log_group_name": names.log_group("prometheus"),
-        "log_retention_days": env.log_days, "kafka": source, "consumer_groups": groups,
+        "log_retention_days": env.log_days, "kafka": source, "consumer_groups": consumers,
         "eks": {"cluster_name": cluster.name, "cluster_arn": cluster.arn,
                 "security_group_id": cluster.security_group_id,
                 "subnet_ids": network.private_subnet_ids},
@@ -72,7 +68,7 @@ def build_monitoring(platform: pulumi.Resource, catalog: Catalog, *, tags: dict[
             f"## {name}\nowner **{data.tags['owner']}** · classification "
             f"**{data.tags['data-classification']}**", data.stores)
             for name, data in services.items()],
-        "grafana_auth": GrafanaAuth(spec.grafana_auth),
+        **spec.given(grafana_auth=GrafanaAuth),
         "grafana_role_name": f"grafana-{names.stack}", "tags": tags,
         "lifecycle": lifecycle(env),
     }, opts=pulumi.ResourceOptions(parent=platform,
@@ -103,7 +99,7 @@ def build_monitoring(platform: pulumi.Resource, catalog: Catalog, *, tags: dict[
         specs: list[AnySpec] = [_labelled(label, store.kind, spec)
                                 for label, store in data.stores_by_label.items()
                                 for spec in store.alarm_specs(data.thresholds)]
-        specs += [consumer_lag_alarm_spec(kafka.name, g) for g in groups
+        specs += [consumer_lag_alarm_spec(kafka.name, g) for g in consumers
                   if g["service"] == name]
         for alarm in specs:
             _add_alarm(owned, names, name, alarm, data.tags, pre_split)

@@ -79,11 +79,9 @@ def _service_names(names: Names, service_name: str,
              ("k8s-namespace", service_name, at)]
     pg = service.postgres
     if pg is not None:
-        version = pg.engine_version if "engine_version" in pg.model_fields_set \
-            else postgres.DEFAULT_ENGINE_VERSION
         found += [(kind, name, (*at, "postgres")) for kind, name in postgres.physical_names(
             names.store(service_name, "postgres"), shards=pg.shards, engine=pg.engine,
-            engine_version=version, readers=pg.readers if pg.engine == "aurora" else 0,
+            engine_version=pg.engine_version, readers=pg.readers if pg.engine == "aurora" else 0,
             shard_map_parameter_name=names.shard_map(service_name))]
     for table in service.keyvalue:
         found += [(kind, name, (*at, "keyvalue", table)) for kind, name in

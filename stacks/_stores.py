@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
-from pydantic import BaseModel
 
 from components._store import DataStore
 from components.dynamodb import (
@@ -42,13 +41,12 @@ DEPLOYED_INFLUX_ORGANIZATION = "strata"
 """Create-only on InfluxDB: the organisation the existing instances were created with."""
 
 
-def given(model: BaseModel, *fields: str) -> dict[str, Any]:
-    """The fields the user set in the stack file (unset ones take the component's default)."""
-    return {field: getattr(model, field) for field in fields if field in model.model_fields_set}
+StoreClass = (type[PostgresShardSet] | type[KeyValueTable] | type[InfluxDbInstance]
+              | type[LiveAnalyticsDatabase])
 
 
-def store_classes(service: Service) -> list[type]:
-    classes: list[type] = []
+def store_classes(service: Service) -> list[StoreClass]:
+    classes: list[StoreClass] = []
     if service.postgres is not None:
         classes.append(PostgresShardSet)
     if service.keyvalue:
@@ -92,7 +90,7 @@ def build_stores(service_name: str, service: Service, env: Environment, network:
             "multi_az": env.is_prod,
             "username": DEPLOYED_MASTER_USERNAME,
             "organization": DEPLOYED_INFLUX_ORGANIZATION,
-            **given(ts, "instance_type", "allocated_storage_gib"),
+            **ts.given("instance_type", "allocated_storage_gib"),
         }
         stores["timeseries"] = InfluxDbInstance(f"{service_name}-timeseries", influx, opts=opts)
     elif ts is not None:
@@ -120,37 +118,35 @@ def _postgres(service_name: str, service: Service, env: Environment, network: Ne
         "database_user_prefix": service_name.replace("-", "_"),
         "shard_map_parameter_name": names.shard_map(service_name),
         "master_username": DEPLOYED_MASTER_USERNAME,
-        "engine": Engine(spec.engine),
         "backup_retention_days": env.backup_days,
-        **given(spec, "engine_version", "shards", "instance_class", "database_name"),
+        **spec.given("engine_version", "shards", "instance_class", "database_name",
+                     engine=Engine, partition_by=PartitionBy),
     }
-    if "partition_by" in spec.model_fields_set:
-        args["partition_by"] = PartitionBy(spec.partition_by)
     if spec.partition_by == "region":
         args["regions"] = list(spec.regions)
     if spec.engine == "rds":
         args["multi_az"] = env.is_prod
-        args.update(given(spec, "allocated_storage_gib"))  # type: ignore[typeddict-item]
+        args.update(spec.given("allocated_storage_gib"))
     else:
         # Writer and readers round-robin over the network's AZs: a reader never shares the
         # writer's AZ while there are others.
         args["availability_zones"] = list(network.availability_zones)
-        args.update(given(spec, "readers"))  # type: ignore[typeddict-item]
+        args.update(spec.given("readers"))
     if spec.serverless is not None:
         args.update({f"serverless_{k}": v for k, v in  # type: ignore[typeddict-item]
-                     given(spec.serverless, "min_acu", "max_acu").items()})
+                     spec.serverless.given("min_acu", "max_acu").items()})
     return args
 
 
 def _attr(attr: KeyAttribute) -> AttributeArgs:
-    return {"name": attr.name, "type": AttributeType(attr.type)}
+    return {"name": attr.name, **attr.given(type=AttributeType)}
 
 
 def _keyvalue(table_name: str, spec: KeyValueSpec, common: dict[str, Any]) -> KeyValueTableArgs:
     indexes: dict[str, GlobalIndexArgs] = {}
     for index_name, index in spec.global_indexes.items():
         gsi: GlobalIndexArgs = {"partition_key": _attr(index.partition_key),
-                                "projection": Projection(index.projection)}
+                                **index.given(projection=Projection)}
         if index.sort_key is not None:
             gsi["sort_key"] = _attr(index.sort_key)
         indexes[index_name] = gsi
@@ -159,7 +155,7 @@ def _keyvalue(table_name: str, spec: KeyValueSpec, common: dict[str, Any]) -> Ke
         "table_name": table_name,
         "partition_key": _attr(spec.partition_key),
         "global_indexes": indexes,
-        **given(spec, "stream", "ttl_attribute"),
+        **spec.given("stream", "ttl_attribute"),
     }
     if spec.sort_key is not None:
         args["sort_key"] = _attr(spec.sort_key)
@@ -170,5 +166,5 @@ def _keyvalue(table_name: str, spec: KeyValueSpec, common: dict[str, Any]) -> Ke
                                 "read_max": spec.capacity.read_max,
                                 "write_min": spec.capacity.write_min,
                                 "write_max": spec.capacity.write_max,
-                                **given(spec.capacity, "target_utilization_percent")}
+                                **spec.capacity.given("target_utilization_percent")}
     return args

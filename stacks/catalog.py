@@ -1,7 +1,9 @@
 """The stack's typed configuration: environment settings and the service catalog.
 
-Pure data and shape validation (pydantic v2, no Pulumi import) so that every mistake a user can
-make in `Pulumi.<stack>.yaml` is found, all at once, before a single resource is registered.
+Data and shape validation (pydantic v2) so that every mistake a user can make in
+`Pulumi.<stack>.yaml` is found, all at once, before a single resource is registered. A field's
+default is the component's own constant, shown here for validation and documentation; wiring
+passes only what the user set (`StrictModel.given`).
 Keys are camelCase in YAML (the Pulumi convention) and snake_case in Python. Types are strict
 (`shards: true` or `shards: "3"` is not a number), numbers finite, and every pattern has its rule
 in words (`PATTERN_WORDS`) for the error message. Rules that span fields live in
@@ -11,11 +13,42 @@ in words (`PATTERN_WORDS`) for the error message. Rules that span fields live in
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
+from components._alarms import DEFAULT_MAX_LAG_MESSAGES
+from components._store import AlarmThresholds
+from components.dynamodb import (
+    DEFAULT_ATTRIBUTE_TYPE,
+    DEFAULT_PROJECTION,
+    DEFAULT_TARGET_UTILIZATION_PERCENT,
+)
+from components.eks import DEFAULT_NODE_AMI, DEFAULT_NODE_DISK_GIB, DEFAULT_UPGRADE_POLICY
+from components.kafka import (
+    DEFAULT_CLEANUP_POLICY,
+    DEFAULT_KAFKA_VERSION,
+    DEFAULT_RETENTION_HOURS,
+    DEFAULT_STORAGE_TARGET_PERCENT,
+)
+from components.kafka import DEFAULT_INSTANCE_TYPE as DEFAULT_BROKER_TYPE
+from components.kafka import DEFAULT_STORAGE_GIB as DEFAULT_BROKER_STORAGE_GIB
+from components.network import DEFAULT_NAT_MODE
+from components.observability import DEFAULT_GRAFANA_AUTH
+from components.postgres import (
+    DEFAULT_ALLOCATED_STORAGE_GIB,
+    DEFAULT_DATABASE_NAME,
+    DEFAULT_ENGINE,
+    DEFAULT_ENGINE_VERSION,
+    DEFAULT_PARTITION_BY,
+    DEFAULT_READERS,
+    DEFAULT_SERVERLESS_MAX_ACU,
+    DEFAULT_SERVERLESS_MIN_ACU,
+    DEFAULT_SHARDS,
+)
+from components.timeseries import DEFAULT_INFLUX_INSTANCE_TYPE, DEFAULT_INFLUX_STORAGE_GIB
 from stacks._patterns import (
     ATTRIBUTE_NAME,
     AZ_NAME,
@@ -102,6 +135,19 @@ class StrictModel(BaseModel):
                               validate_by_alias=True, frozen=True, strict=True,
                               allow_inf_nan=False, use_attribute_docstrings=True)
 
+    def given(self, *fields: str, **converted: Callable[[Any], Any]) -> Any:
+        """The fields the user set in the stack file, by name (`converted` ones passed through
+        their converter, e.g. a component's enum). Wiring passes only these to a component,
+        so an unset field takes the component's default: every default is defined once, in
+        its component, and the catalog's field defaults merely show it. Typed `Any` because it
+        is spread into a component's arguments, whose TypedDict checks the keys at run time."""
+        chosen = {field: getattr(self, field) for field in fields
+                  if field in self.model_fields_set}
+        chosen.update({field: convert(getattr(self, field))
+                       for field, convert in converted.items()
+                       if field in self.model_fields_set})
+        return chosen
+
 
 # --- environment -----------------------------------------------------------------------------
 
@@ -157,7 +203,7 @@ class NetworkSpec(StrictModel):
     """The AZs by name, in subnet order; `azCount` follows their number when not given.
     Default: the first `azCount` AZs the region offers (the provider's
     `aws.get_availability_zones`)."""
-    nat_mode: Literal["single", "per-az"] = "single"
+    nat_mode: Literal["single", "per-az"] = DEFAULT_NAT_MODE.value
     """`per-az` survives the loss of an AZ; `single` is cheaper (not in prod)."""
     acknowledge_replacement: bool = False
     """Accept that a change of region, CIDR or AZs against the deployed-state lock replaces the
@@ -196,18 +242,20 @@ class NetworkSpec(StrictModel):
 class ServerlessCapacity(StrictModel):
     """Aurora Serverless v2 capacity in ACUs, in steps of 0.5 (0 lets the cluster pause)."""
 
-    min_acu: Annotated[float, Field(ge=0, le=256, multiple_of=0.5)] = 0.5
-    max_acu: Annotated[float, Field(ge=1, le=256, multiple_of=0.5)] = 4
+    min_acu: Annotated[float, Field(ge=0, le=256, multiple_of=0.5)] = \
+        DEFAULT_SERVERLESS_MIN_ACU
+    max_acu: Annotated[float, Field(ge=1, le=256, multiple_of=0.5)] = \
+        DEFAULT_SERVERLESS_MAX_ACU
 
 
 class PostgresSpec(StrictModel):
     """A shard set of PostgreSQL databases owned by one service."""
 
-    engine: Literal["rds", "aurora"] = "aurora"
-    engine_version: Annotated[str, Field(pattern=PG_MAJOR)] = "16.6"
-    """Major version. Default: the component's (16); this catalog value is never passed."""
-    shards: Annotated[int, Field(ge=1, le=64)] = 1
-    partition_by: Literal["tenant", "region"] = "tenant"
+    engine: Literal["rds", "aurora"] = DEFAULT_ENGINE.value
+    engine_version: Annotated[str, Field(pattern=PG_MAJOR)] = DEFAULT_ENGINE_VERSION
+    """Major version; AWS applies minor versions."""
+    shards: Annotated[int, Field(ge=1, le=64)] = DEFAULT_SHARDS
+    partition_by: Literal["tenant", "region"] = DEFAULT_PARTITION_BY.value
     """`tenant`: tenants hash onto shards. `region`: each shard serves listed geographies."""
     regions: list[Annotated[str, Field(pattern=GEOGRAPHY)]] = []
     """Geographies (e.g. `eu`, `us`) when partitioning by region; spread over the shards."""
@@ -216,22 +264,23 @@ class PostgresSpec(StrictModel):
     Serverless v2 (Aurora)."""
     serverless: ServerlessCapacity | None = None
     """Aurora only: Serverless v2 capacity. Default for Aurora when no instance class is given."""
-    allocated_storage_gib: Annotated[int, Field(ge=20, le=65536)] = 20
+    allocated_storage_gib: Annotated[int, Field(ge=20, le=65536)] = \
+        DEFAULT_ALLOCATED_STORAGE_GIB
     """RDS only: initial storage; storage autoscaling may grow it to 4x."""
-    readers: Annotated[int, Field(ge=0, le=15)] = 0
+    readers: Annotated[int, Field(ge=0, le=15)] = DEFAULT_READERS
     """Aurora only: reader instances per shard (prod: at least 1 for multi-AZ)."""
-    database_name: Annotated[str, Field(pattern=DATABASE_NAME)] = "app"
+    database_name: Annotated[str, Field(pattern=DATABASE_NAME)] = DEFAULT_DATABASE_NAME
 
 
 class KeyAttribute(StrictModel):
     name: Annotated[str, Field(pattern=ATTRIBUTE_NAME)]
-    type: Literal["S", "N", "B"] = "S"
+    type: Literal["S", "N", "B"] = DEFAULT_ATTRIBUTE_TYPE.value
 
 
 class GlobalIndex(StrictModel):
     partition_key: KeyAttribute
     sort_key: KeyAttribute | None = None
-    projection: Literal["ALL", "KEYS_ONLY"] = "ALL"
+    projection: Literal["ALL", "KEYS_ONLY"] = DEFAULT_PROJECTION.value
 
 
 class TableCapacity(StrictModel):
@@ -242,7 +291,8 @@ class TableCapacity(StrictModel):
     read_max: Annotated[int, Field(ge=1, le=INT32_MAX)] = 100
     write_min: Annotated[int, Field(ge=1, le=INT32_MAX)] = 5
     write_max: Annotated[int, Field(ge=1, le=INT32_MAX)] = 100
-    target_utilization_percent: Annotated[int, Field(ge=20, le=90)] = 70
+    target_utilization_percent: Annotated[int, Field(ge=20, le=90)] = \
+        DEFAULT_TARGET_UTILIZATION_PERCENT
 
 
 class KeyValueTable(StrictModel):
@@ -273,9 +323,10 @@ class TimeseriesSpec(StrictModel):
     """Timestream: InfluxDB (default for new accounts) or LiveAnalytics (existing accounts)."""
 
     engine: Literal["influxdb", "liveanalytics"] = "influxdb"
-    instance_type: str = "db.influx.medium"
+    instance_type: str = DEFAULT_INFLUX_INSTANCE_TYPE
     """InfluxDB only: an instance type the timestream-influxdb API offers."""
-    allocated_storage_gib: Annotated[int, Field(ge=20, le=16384)] = 20
+    allocated_storage_gib: Annotated[int, Field(ge=20, le=16384)] = \
+        DEFAULT_INFLUX_STORAGE_GIB
     """InfluxDB only."""
     tables: dict[DnsName, TimeseriesTable] = {}
     """LiveAnalytics only: tables with their retention."""
@@ -290,8 +341,8 @@ class TopicSpec(StrictModel):
     partitions: Annotated[int, Field(ge=1, le=1000)] = 6
     replication_factor: Annotated[int, Field(ge=1, le=5)] | None = None
     """Default: 3 in prod (2 for a 2-AZ cluster), 2 otherwise. Changing it replaces the topic."""
-    retention_hours: RetentionHours = 168
-    cleanup_policy: Literal["delete", "compact"] = "delete"
+    retention_hours: RetentionHours = DEFAULT_RETENTION_HOURS
+    cleanup_policy: Literal["delete", "compact"] = DEFAULT_CLEANUP_POLICY.value
     configs: dict[Annotated[str, Field(pattern=TOPIC_CONFIG)], str] = {}
     """Other topic-level Kafka configs, verbatim (not `retention.ms` or `cleanup.policy`: those
     are `retentionHours` and `cleanupPolicy`)."""
@@ -309,7 +360,7 @@ class ConsumerSpec(StrictModel):
     """Consumer group, this service's alone. Default: the consuming service's name."""
     parallelism: Annotated[int, Field(ge=1, le=1000)] = 1
     """Consumer instances reading in parallel; the topic needs at least this many partitions."""
-    max_lag_messages: Annotated[int, Field(ge=1, le=INT64_MAX)] = 10_000
+    max_lag_messages: Annotated[int, Field(ge=1, le=INT64_MAX)] = DEFAULT_MAX_LAG_MESSAGES
     """Alarm when the group's max offset lag exceeds this (Kafka offsets are 64-bit)."""
 
 
@@ -351,38 +402,39 @@ class KafkaSpec(StrictModel):
     """The shared MSK cluster (services own topics on it, not the cluster)."""
 
     mode: Literal["provisioned", "serverless"] = "provisioned"
-    kafka_version: Annotated[str, Field(pattern=KAFKA_VERSION)] = "3.8.x"
-    instance_type: str = "kafka.m7g.large"
+    kafka_version: Annotated[str, Field(pattern=KAFKA_VERSION)] = DEFAULT_KAFKA_VERSION
+    instance_type: str = DEFAULT_BROKER_TYPE
     """A Standard broker size MSK offers (not kafka.t3.* in prod)."""
     brokers: Annotated[int, Field(ge=1, le=30)] | None = None
     """Broker count, a multiple of the AZ count. Default: one per AZ."""
-    storage_gib: Annotated[int, Field(ge=1, le=16384)] = 100
+    storage_gib: Annotated[int, Field(ge=1, le=16384)] = DEFAULT_BROKER_STORAGE_GIB
     """Initial EBS storage per broker."""
     max_storage_gib: Annotated[int, Field(ge=1, le=16384)] | None = None
     """Storage autoscaling ceiling per broker. Default: 4x `storageGib`."""
-    storage_target_percent: Annotated[int, Field(ge=10, le=80)] = 60
+    storage_target_percent: Annotated[int, Field(ge=10, le=80)] = \
+        DEFAULT_STORAGE_TARGET_PERCENT
     peak_ingress_mib_per_s: Annotated[float, Field(gt=0, le=100_000)] | None = None
     """Declared peak producer throughput; synth warns when the cluster is sized below it. The
     bound is far above any MSK cluster (30 brokers) and keeps the sizing arithmetic finite."""
-    retention_hours: RetentionHours = 168
+    retention_hours: RetentionHours = DEFAULT_RETENTION_HOURS
     """Typical topic retention, for storage sizing."""
 
 
 class NodeGroupSpec(StrictModel):
     instance_types: Annotated[list[str], Field(min_length=1, max_length=20)] = ["m7g.large"]
     """EC2 instance types (one architecture per group)."""
-    ami: Literal["AL2023", "BOTTLEROCKET"] = "AL2023"
+    ami: Literal["AL2023", "BOTTLEROCKET"] = DEFAULT_NODE_AMI.value
     min_size: Annotated[int, Field(ge=0, le=450)] = 2
     max_size: Annotated[int, Field(ge=1, le=450)] = 6
     desired_size: Annotated[int, Field(ge=0, le=450)] | None = None
-    disk_gib: Annotated[int, Field(ge=20, le=16384)] = 50
+    disk_gib: Annotated[int, Field(ge=20, le=16384)] = DEFAULT_NODE_DISK_GIB
 
 
 class ClusterSpec(StrictModel):
     """The shared EKS cluster."""
 
     kubernetes_version: Annotated[str, Field(pattern=K8S_VERSION)] = "1.33"
-    upgrade_policy: Literal["STANDARD", "EXTENDED"] = "STANDARD"
+    upgrade_policy: Literal["STANDARD", "EXTENDED"] = DEFAULT_UPGRADE_POLICY
     compute: Literal["auto", "nodegroups"] = "auto"
     node_groups: dict[DnsName, NodeGroupSpec] = {}
     """Managed node groups by name (compute `nodegroups`)."""
@@ -409,9 +461,10 @@ class MonitoringSpec(StrictModel):
     alarm_https_endpoints: list[HttpsEndpoint] = []
     """HTTPS subscriptions (an incident tool's URL with its integration key): secret values
     (pydantic `SecretStr`), kept secret in state. Write them as `secure:` values."""
-    grafana_auth: Literal["AWS_SSO", "SAML"] = "AWS_SSO"
-    cpu_alarm_percent: Annotated[int, Field(ge=10, le=100)] = 80
-    storage_alarm_free_percent: Annotated[int, Field(ge=5, le=50)] = 20
+    grafana_auth: Literal["AWS_SSO", "SAML"] = DEFAULT_GRAFANA_AUTH.value
+    cpu_alarm_percent: Annotated[int, Field(ge=10, le=100)] = AlarmThresholds.cpu_percent
+    storage_alarm_free_percent: Annotated[int, Field(ge=5, le=50)] = \
+        AlarmThresholds.storage_free_percent
 
     @field_validator("alarm_https_endpoints")
     @classmethod

@@ -85,11 +85,6 @@ class Names:
         """The workload role of a service: `strata-<env>-<service>`."""
         return f"{PROJECT}-{self.environment}-{service}"
 
-    def platform_role(self, what: str) -> str:
-        """Roles of shared infrastructure: `strata-<env>-platform-<what>`; the `platform-` part
-        keeps them apart from service roles whatever a service is called."""
-        return f"{PROJECT}-{self.environment}-{PLATFORM_SERVICE}-{what}"
-
     def store(self, service: str, store: str) -> str:
         """Prefix of a service's store: `<env>-<service>-<store>` (tables, shard sets, InfluxDB)."""
         return f"{self.environment}-{service}-{store}"

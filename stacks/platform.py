@@ -12,7 +12,12 @@ from typing import Any, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from components.alarms import KMS_SERVICE_PRINCIPALS, PROMETHEUS_SERVICE_PRINCIPAL, Alarms
+from components.alarms import (
+    KMS_SERVICE_PRINCIPALS,
+    PROMETHEUS_SERVICE_PRINCIPAL,
+    Alarms,
+    ConsumerGroup,
+)
 from components.eks import EksCluster
 from components.kafka import KafkaCluster, Topic
 from components.kms import EncryptionKey
@@ -20,7 +25,7 @@ from components.network import NatMode, Network
 from components.observability import KMS_CALLER_SERVICES, Observability
 from components.tenancy import ServiceTenancy
 from stacks._cluster import build_cluster, build_tenancy
-from stacks._events import ConsumerRelation, consumer_relations
+from stacks._events import consumer_groups
 from stacks._kafka import build_kafka, build_topics
 from stacks._monitoring import build_monitoring
 from stacks.catalog import Catalog
@@ -46,7 +51,7 @@ class Platform(pulumi.ComponentResource):
     kafka: KafkaCluster
     topics: dict[str, Topic]
     tenancies: dict[str, ServiceTenancy]
-    consumers: list[ConsumerRelation]
+    consumers: list[ConsumerGroup]
     """Every (service, topic, group) read, with its lag threshold: one lag alarm each."""
     monitoring: Observability
     alarms: Alarms
@@ -76,7 +81,7 @@ class Platform(pulumi.ComponentResource):
         self.network = Network("network", {
             "cidr": catalog.network.cidr,
             "availability_zones": args["availability_zones"],
-            "nat_mode": NatMode(catalog.network.nat_mode),
+            **catalog.network.given(nat_mode=NatMode),
             "tags": tags,
             "flow_log_group_name": names.log_group("vpc-flow-logs"),
             "flow_log_kms_key_arn": self.platform_key.arn,
@@ -95,10 +100,10 @@ class Platform(pulumi.ComponentResource):
             for service_name, service in catalog.services.items()
         }
         self.topics = build_topics(catalog, self.kafka, self.services)
-        self.consumers = consumer_relations(catalog)
+        self.consumers = consumer_groups(catalog)
         for service_name, data in self.services.items():
-            data.grant([(self.topics[c.topic], c.group) for c in self.consumers
-                        if c.service == service_name])
+            data.grant([(self.topics[c["topic"]], c["group"]) for c in self.consumers
+                        if c["service"] == service_name])
         self.tenancies = {name: build_tenancy(catalog, name, data, self.cluster, self.network,
                                               child)
                           for name, data in self.services.items()}

@@ -33,12 +33,6 @@ def _engine(res: Res) -> Any:
     return res.props.get("engine", ABSENT)
 
 
-def _derived(props: Mapping[str, Any]) -> bool:
-    """Replicas and restores take their engine, user and settings from the source."""
-    return any(props.get(k) for k in ("replicateSourceDb", "snapshotIdentifier",
-                                      "replicationSourceIdentifier", "globalClusterIdentifier"))
-
-
 def _check_enhanced_monitoring(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
     return judge(res.props, "monitoringInterval", lambda v: isinstance(v, int | float) and v > 0,
                  0, "monitoringInterval is {value}: no Enhanced Monitoring (OS-level metrics)")

@@ -227,6 +227,8 @@ def test_bad_arguments_are_refused(tags):
         KafkaCluster("k", {**base, "brokers": 3})
     with pytest.raises(ComponentArgsError, match="msk-cluster name"):
         KafkaCluster("k", {**base, "cluster_name": "bad name"})
+    with pytest.raises(ComponentArgsError, match="log_retention_days 0 is not a CloudWatch"):
+        KafkaCluster("k", {**base, "log_retention_days": 0})
     with pytest.raises(ComponentArgsError, match=r"'cleanup_policy' expects delete\|compact"):
         Topic("t", {"cluster_arn": CLUSTER_ARN, "topic_name": "t", "partitions": 1,
                     "replication_factor": 1, "cleanup_policy": "shred"})

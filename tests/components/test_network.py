@@ -92,6 +92,10 @@ def test_bad_arguments_are_refused_before_anything_is_registered(tags):
     with pytest.raises(ComponentArgsError, match="log-group name"):
         Network("n", {"cidr": "10.0.0.0/16", "availability_zones": AZS,
                       "flow_log_group_name": "bad name!"})
+    with pytest.raises(ComponentArgsError, match="flow_log_retention_days 10 is not a "
+                                                  "CloudWatch Logs retention; allowed: 1, 3, 5"):
+        Network("n", {"cidr": "10.0.0.0/16", "availability_zones": AZS,
+                      "flow_log_retention_days": 10})
 
 
 def test_physical_names_list_the_flow_log_group():

@@ -243,6 +243,7 @@ def test_a_broken_rbac_rule_fails_validation():
     ({"grafana_auth": "LDAP"}, "'grafana_auth' expects AWS_SSO\\|SAML"),
     ({"name_prefix": "bad prefix!"}, "dashboard name 'bad prefix!'"),
     ({"subnet_ids": ["subnet-1"]}, "at least two AZs"),
+    ({"log_retention_days": 366}, "log_retention_days 366 is not a CloudWatch Logs retention"),
     ({"consumer_groups": [{"service": "a", "topic": "t", "group": "g"}]},
      "consumer_groups need kafka"),
 ])

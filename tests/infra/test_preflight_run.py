@@ -5,7 +5,9 @@ calls; see test_preflight_moto). The examples in docs/preflight.md are this setu
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -161,3 +163,18 @@ def test_a_host_outside_the_deployer_network_is_blocked_on_the_real_dev_manifest
     [blocker] = [f for f in report.findings if f.severity is Severity.BLOCKER]
     assert blocker.check == "eks-endpoint-reachability"
     assert "(10.0.0.5) is in the deployer CIDRs (10.100.0.0/24)" in blocker.found
+
+
+def test_docs_show_this_setups_current_output(fresh, capsys) -> None:  # type: ignore[no-untyped-def]
+    """docs/preflight.md's example is this run's table (the Identity Center instance id moto
+    generates aside); a change to a check or to the dev stack must refresh the page."""
+    needs = _dev_needs(("203.0.113.0/24",))
+    clients = _moto_account(fresh) | _stubbed_account(needs)
+    run_preflight("dev", "table", clients=factory(clients),
+                  vantage=FixedVantage(local=["10.99.0.5"], public="203.0.113.9"),
+                  manifest=_with_public_endpoint(dev_with_liveanalytics(), ["203.0.113.0/24"]))
+    page = (ROOT / "docs" / "preflight.md").read_text()
+    documented = page.split("## Example", 1)[1].split("```\n", 2)[1]
+    mask = functools.partial(re.sub, r"ssoins-[0-9a-z]+", "ssoins-<id>")
+    assert mask(documented).rstrip() == mask(capsys.readouterr().out).rstrip(), (
+        "docs/preflight.md's example is stale: paste this test's output into it")

@@ -7,7 +7,7 @@ import kubernetes_validate
 import pytest
 
 from infra.synth import synthesize
-from stacks._events import consumer_relations
+from stacks._events import consumer_groups
 from stacks.catalog import Catalog
 from tests.conftest import role_policies
 
@@ -141,7 +141,6 @@ def _catalog(tier="prod", partitions=12, rf=None, ack=False, mode="provisioned")
         }})
 
 
-def test_consumer_relations_default_the_group_to_the_service():
-    relations = consumer_relations(_catalog())
-    assert [(r.service, r.topic, r.group, r.max_lag_messages) for r in relations] == [
-        ("billing", "orders.order-events", "billing", 50)]
+def test_consumer_groups_default_the_group_to_the_service():
+    assert consumer_groups(_catalog()) == [{"service": "billing", "topic": "orders.order-events",
+                                           "group": "billing", "max_lag_messages": 50}]
