@@ -98,7 +98,7 @@ class MonitorCapture:
         self._set_mocks = pulumi.runtime.set_mocks
 
     def __enter__(self) -> MonitorCapture:
-        pulumi.runtime.set_mocks = self._capture  # type: ignore[assignment]
+        pulumi.runtime.set_mocks = self._capture
         return self
 
     def __exit__(self, *exc: object) -> None:
