@@ -100,6 +100,8 @@ def iam_document_problems(document: Any, kind: DocumentKind = "identity") -> lis
     raw = document.get("Statement")
     if raw is None:
         return [*problems, "no Statement"]
+    if kind in ("identity", "trust"):
+        problems += _sid_problems(as_list(raw))
     for index, statement in enumerate(as_list(raw)):
         label = f"Statement[{index}]"
         if not isinstance(statement, dict):
@@ -108,6 +110,22 @@ def iam_document_problems(document: Any, kind: DocumentKind = "identity") -> lis
         if isinstance(statement.get("Sid"), str) and statement["Sid"]:
             label += f" (Sid {statement['Sid']})"
         problems += [f"{label}: {p}" for p in _statement_problems(statement, kind)]
+    return problems
+
+
+_SID = re.compile(r"^[A-Za-z0-9]*$")
+
+
+def _sid_problems(statements: list[Any]) -> list[str]:
+    """IAM refuses (MalformedPolicyDocument) a Sid repeated within one policy or written with
+    other characters than ASCII letters and digits:
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_sid.html
+    Resource policies of other services have their own Sid rules, so they are not judged here."""
+    sids = [s["Sid"] for s in statements if isinstance(s, dict) and isinstance(s.get("Sid"), str)]
+    problems = [f"Sid {sid!r} appears {sids.count(sid)} times; IAM wants each Sid unique within "
+                "a policy" for sid in sorted(set(sids)) if sid and sids.count(sid) > 1]
+    problems += [f"Sid {sid!r} has characters other than ASCII letters and digits"
+                 for sid in sids if not _SID.match(sid)]
     return problems
 
 
@@ -236,8 +254,9 @@ CONTROLS = [
         "strata-iam-documents-valid",
         "IAM documents (identity, trust, key and resource policies) are well formed and match "
         "AWS's catalog: every action exists, every action is put on a resource type it is "
-        "authorized on, every condition key exists. AWS accepts such mistakes and the grant "
-        "silently never applies.",
+        "authorized on, every condition key exists, IAM policies' Sids are unique letters and "
+        "digits. AWS accepts most such mistakes and the grant silently never applies; IAM "
+        "refuses the Sid ones at deploy.",
         severity="high", enforcement="mandatory", check=_check_documents, types=DOCUMENT_TYPES,
         remediation="Fix the named statement: use an action from the service's Actions table in "
                     "the Service Authorization Reference, put it on a resource type it lists "

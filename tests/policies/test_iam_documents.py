@@ -60,6 +60,14 @@ def _allow(actions: Any, resources: Any = "*", **extra: Any) -> dict[str, Any]:
     (_doc({"Effect": "Allow", "Principal": "*", "Action": "sns:Publish",
            "Resource": "arn:aws:sns:eu-west-1:1:t", "Condition": "x"}), "resource",
      "Condition must be an object"),
+    (_doc(_allow("s3:GetObject", Sid="Read"), _allow("s3:ListBucket", Sid="Read")), "identity",
+     "Sid 'Read' appears 2 times"),
+    (_doc(_allow("s3:GetObject", Sid="Read-objects")), "identity",
+     "Sid 'Read-objects' has characters other than ASCII letters and digits"),
+    (_doc({"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+           "Action": "sts:AssumeRole", "Sid": "Ec2"},
+          {"Effect": "Allow", "Principal": {"Service": "eks.amazonaws.com"},
+           "Action": "sts:AssumeRole", "Sid": "Ec2"}), "trust", "Sid 'Ec2' appears 2 times"),
 ])
 def test_reports_each_kind_of_problem(document: str, kind: Any, problem: str) -> None:
     problems = iam_document_problems(document, kind)

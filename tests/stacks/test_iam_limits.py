@@ -16,6 +16,7 @@ import pulumi
 from components.iam import MANAGED_POLICIES_PER_ROLE, MANAGED_POLICY_MAX_CHARS
 from components.kafka import Topic
 from components.network import Network
+from policies.security.iam_documents import iam_document_problems
 from stacks.catalog import (
     MAX_GLOBAL_INDEXES,
     MAX_SUBSCRIPTIONS,
@@ -77,6 +78,8 @@ def test_the_largest_service_the_catalog_allows_fits_iams_limits():
     assert 0 < len(policies) <= MANAGED_POLICIES_PER_ROLE
     for policy in policies:
         assert _compact_size(policy["inputs"]["policy"]) <= MANAGED_POLICY_MAX_CHARS
+        # Packing merges grants: their Sids must stay unique and every action must still fit.
+        assert iam_document_problems(policy["inputs"]["policy"], "identity") == [], policy["name"]
     statements = [s for p in policies for s in json.loads(p["inputs"]["policy"])["Statement"]]
     shard_users = {r for s in statements for r in s["Resource"] if ":dbuser:" in r}
     assert len(shard_users) == 2 * 64  # every shard's _ro and _rw user, none dropped
