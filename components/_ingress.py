@@ -21,6 +21,9 @@ from components.lifecycle import LifecycleArgs, lifecycle_options
 __all__ = ["StoreIngress"]
 
 _RULE_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+_EC2_TEXT = re.compile(r"[a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*]{0,255}")
+"""What EC2 accepts in a rule's description (an apostrophe fails the deploy):
+https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpRange.html"""
 
 
 class StoreIngress:
@@ -62,6 +65,10 @@ class StoreIngress:
         if not _RULE_KEY.fullmatch(key):
             raise ComponentArgsError(f"{self._name}: allow_from name {key!r} must be letters, "
                                      "digits, '.', '_' or '-', starting alphanumeric")
+        if not _EC2_TEXT.fullmatch(description):
+            raise ComponentArgsError(f"{self._name}: allow_from description {description!r}: "
+                                     "EC2 accepts at most 255 of a-z A-Z 0-9, spaces and "
+                                     "._-:/()#,@[]+=&;{}!$*")
         return self._rule(f"{self._name}-allow-{key}", description or f"from {key}",
                           referenced_security_group_id=security_group_id)
 

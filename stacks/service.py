@@ -110,7 +110,7 @@ class ServiceData(pulumi.ComponentResource):
         layer (where its pods have a security group of their own)."""
         for store in self.stores:
             if isinstance(store, NetworkStore):
-                store.allow_from("workloads", security_group_id, "the service's own workloads")
+                store.allow_from("workloads", security_group_id, "workloads of the owning service")
 
     def grant(self, consumes: Sequence[tuple[Topic, str]]) -> None:
         """Attach every grant of the service's role as managed policies: its own stores and

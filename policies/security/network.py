@@ -3,6 +3,7 @@ IMDSv2 with a hop limit."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -95,6 +96,44 @@ def _check_open_ingress(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
             ports = "-".join(_port(get(rule, key, "?")) for key in ("fromPort", "toPort"))
             findings.append(fail(f"{prefix}{'/'.join(paths)} allows {', '.join(opened)} on "
                                  f"ports {ports}: open to the internet"))
+    return findings
+
+
+_EC2_TEXT = re.compile(r"^[a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*]*$")
+"""What EC2 accepts in a security group's name and description and in a rule's description, at
+most 255 characters (CreateSecurityGroup, IpRange/UserIdGroupPair `Description`):
+https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSecurityGroup.html
+Anything else (an apostrophe, a non-ASCII letter) fails the deploy with InvalidParameterValue."""
+_SG_TYPES = ("aws:ec2/securityGroup:SecurityGroup",
+             "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+             "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+             "aws:ec2/securityGroupRule:SecurityGroupRule")
+
+
+def _ec2_texts(res: Res) -> list[tuple[str, Any]]:
+    if res.type != "aws:ec2/securityGroup:SecurityGroup":
+        return [("description", get(res.props, "description"))]
+    texts = [(key, get(res.props, key)) for key in ("name", "description")]
+    for direction in ("ingress", "egress"):
+        rules = get(res.props, direction, default=[])
+        if is_unknown(rules):
+            texts.append((direction, rules))
+            continue
+        texts += [(f"{direction}[{i}].description", get(rule, "description"))
+                  for i, rule in enumerate(as_list(rules))]
+    return texts
+
+
+def _check_ec2_text(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
+    findings: list[Finding] = []
+    for path, text in _ec2_texts(res):
+        if text is ABSENT or text is None:
+            continue
+        if is_unknown(text):
+            findings.append(cannot_verify(path))
+        elif not isinstance(text, str) or len(text) > 255 or not _EC2_TEXT.match(text):
+            findings.append(fail(f"{path} {text!r}: EC2 accepts at most 255 of a-z A-Z 0-9, "
+                                 "spaces and ._-:/()#,@[]+=&;{}!$*"))
     return findings
 
 
@@ -255,6 +294,14 @@ CONTROLS = [
         fsbp="EC2.18, EC2.19, EC2.53, EC2.54",
         remediation="Allow ingress only from referenced security groups or VPC CIDRs.",
         tags=("network",)),
+    Control(
+        "strata-ec2-security-group-text",
+        "Security group names and descriptions and rule descriptions use only the characters "
+        "EC2 accepts, so the deploy is not refused.",
+        severity="high", enforcement="mandatory", check=_check_ec2_text, types=_SG_TYPES,
+        remediation="Rewrite the text with letters, digits, spaces and ._-:/()#,@[]+=&;{}!$* "
+                    "only (no apostrophes or accents), at most 255 characters.",
+        tags=("network", "deployability")),
     Control(
         "strata-default-sg-no-rules",
         "Each VPC's default security group allows no traffic, so nothing uses it by accident.",

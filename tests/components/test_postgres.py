@@ -500,3 +500,17 @@ def test_replace_on_change_inputs_are_real_arguments():
     fields = PostgresShardSetArgs.__required_keys__ | PostgresShardSetArgs.__optional_keys__
     assert set(REPLACE_ON_CHANGE) <= fields
     assert {"identifier_prefix", "kms_key_arn", "master_username"} <= set(REPLACE_ON_CHANGE)
+
+
+def test_allow_from_refuses_a_description_ec2_would_refuse(mocked, tags):
+    """EC2 refuses an apostrophe in a rule description at deploy (InvalidParameterValue)."""
+    errors = []
+
+    def build():
+        store = PostgresShardSet("orders-postgres", _args(tags, engine="rds"))
+        try:
+            store.allow_from("workloads", "sg-1", "the service's own workloads")
+        except ComponentArgsError as error:
+            errors.append(str(error))
+    mocked(build)
+    assert errors and "allow_from description \"the service's own workloads\"" in errors[0]
