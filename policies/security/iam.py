@@ -8,7 +8,7 @@ to everyone they are attached to).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -42,31 +42,37 @@ def _allow_statements(res: Res) -> Iterator[tuple[str, list[Statement] | None]]:
         yield path, None if parsed is None else [s for s in parsed if s.allows]
 
 
+StatementJudge = Callable[[Statement, Mapping[str, Any]], Iterable[str]]
+
+
+def _per_allow(judge: StatementJudge) -> Callable[[Res, Mapping[str, Any]], Iterator[Finding]]:
+    """A control check from a judge of one Allow statement: each problem it names fails the
+    document it is in; a document unknown during preview cannot be verified."""
+    def check(res: Res, cfg: Mapping[str, Any]) -> Iterator[Finding]:
+        for path, allows in _allow_statements(res):
+            if allows is None:
+                yield cannot_verify(path, what="policy document")
+                continue
+            for s in allows:
+                yield from (fail(f"{path}: {problem}") for problem in judge(s, cfg))
+    return check
+
+
 def _matches(pattern: str, action: str) -> bool:
     return fnmatchcase(action.lower(), pattern.lower())
 
 
-def _check_full_admin(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
-    for path, allows in _allow_statements(res):
-        if allows is None:
-            yield cannot_verify(path, what="policy document")
-            continue
-        for s in allows:
-            if "*" in s.resources and any(a in ("*", "*:*") for a in s.actions):
-                yield fail(f"{path}: allows Action \"*\" on Resource \"*\": full administrator "
-                           "access")
+@_per_allow
+def _check_full_admin(s: Statement, _cfg: Mapping[str, Any]) -> Iterator[str]:
+    if "*" in s.resources and any(a in ("*", "*:*") for a in s.actions):
+        yield "allows Action \"*\" on Resource \"*\": full administrator access"
 
 
-def _check_service_wildcards(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
-    for path, allows in _allow_statements(res):
-        if allows is None:
-            yield cannot_verify(path, what="policy document")
-            continue
-        for s in allows:
-            bad = sorted({a for a in s.actions if a.endswith(":*") and a != "*:*"})
-            if bad:
-                yield fail(f"{path}: allows {', '.join(bad)}: every action of the service, "
-                           "including ones added later")
+@_per_allow
+def _check_service_wildcards(s: Statement, _cfg: Mapping[str, Any]) -> Iterator[str]:
+    bad = sorted({a for a in s.actions if a.endswith(":*") and a != "*:*"})
+    if bad:
+        yield f"allows {', '.join(bad)}: every action of the service, including ones added later"
 
 
 def _wildcard(action: str, services: list[str]) -> bool:
@@ -76,19 +82,14 @@ def _wildcard(action: str, services: list[str]) -> bool:
     return service.lower() in services and verb == "*"
 
 
-def _check_data_wildcards(res: Res, cfg: Mapping[str, Any]) -> Iterable[Finding]:
-    services = [s.lower() for s in cfg["dataServices"]]
-    for path, allows in _allow_statements(res):
-        if allows is None:
-            yield cannot_verify(path, what="policy document")
-            continue
-        for s in allows:
-            if s.not_actions:
-                yield fail(f"{path}: an Allow statement uses NotAction, which grants every "
-                           "other action")
-            bad = [a for a in s.actions if _wildcard(a, services)]
-            if bad:
-                yield fail(f"{path}: Allow {', '.join(bad)} is a wildcard over a data service")
+@_per_allow
+def _check_data_wildcards(s: Statement, cfg: Mapping[str, Any]) -> Iterator[str]:
+    services = [name.lower() for name in cfg["dataServices"]]
+    if s.not_actions:
+        yield "an Allow statement uses NotAction, which grants every other action"
+    bad = [a for a in s.actions if _wildcard(a, services)]
+    if bad:
+        yield f"Allow {', '.join(bad)} is a wildcard over a data service"
 
 
 def _scoped_data_actions(actions: Iterable[str], services: list[str]) -> list[str]:
@@ -103,19 +104,14 @@ def _scoped_data_actions(actions: Iterable[str], services: list[str]) -> list[st
     return out
 
 
-def _check_data_wildcard_resources(res: Res, cfg: Mapping[str, Any]) -> Iterable[Finding]:
-    services = [s.lower() for s in cfg["dataServices"]]
-    for path, allows in _allow_statements(res):
-        if allows is None:
-            yield cannot_verify(path, what="policy document")
-            continue
-        for s in allows:
-            if "*" not in s.resources:
-                continue
-            bad = _scoped_data_actions(s.actions, services)
-            if bad:
-                yield fail(f"{path}: allows {', '.join(sorted(bad))} on Resource \"*\": every "
-                           "table, key, topic or secret of the account, not the ones needed")
+@_per_allow
+def _check_data_wildcard_resources(s: Statement, cfg: Mapping[str, Any]) -> Iterator[str]:
+    if "*" not in s.resources:
+        return
+    bad = _scoped_data_actions(s.actions, [name.lower() for name in cfg["dataServices"]])
+    if bad:
+        yield (f"allows {', '.join(sorted(bad))} on Resource \"*\": every table, key, topic or "
+               "secret of the account, not the ones needed")
 
 
 def _every_key(resource: str) -> bool:
@@ -127,16 +123,11 @@ def _every_key(resource: str) -> bool:
             and parts[5] in ("*", "key/*"))
 
 
-def _check_kms_decrypt_all(res: Res, _cfg: Mapping[str, Any]) -> Iterable[Finding]:
-    for path, allows in _allow_statements(res):
-        if allows is None:
-            yield cannot_verify(path, what="policy document")
-            continue
-        for s in allows:
-            every_key = any(_every_key(r) for r in s.resources)
-            if every_key and any(_matches(a, d) for a in s.actions for d in _DECRYPT):
-                yield fail(f"{path}: allows KMS decryption on every key of the account "
-                           f"({', '.join(s.resources)})")
+@_per_allow
+def _check_kms_decrypt_all(s: Statement, _cfg: Mapping[str, Any]) -> Iterator[str]:
+    every_key = any(_every_key(r) for r in s.resources)
+    if every_key and any(_matches(a, d) for a in s.actions for d in _DECRYPT):
+        yield f"allows KMS decryption on every key of the account ({', '.join(s.resources)})"
 
 
 def _check_admin_attachments(res: Res, cfg: Mapping[str, Any]) -> Iterable[Finding]:
