@@ -22,7 +22,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import _args
-from components._perms import KMS_DECRYPT, KMS_ENCRYPT_DECRYPT, KMS_SERVICE_USE, statement
+from components._perms import KMS_ENCRYPT_DECRYPT, KMS_SERVICE_USE
 from components.lifecycle import LifecycleArgs, lifecycle_options
 
 __all__ = ["ADMIN_ACTIONS", "CALLER_ACTIONS", "EncryptionKey", "EncryptionKeyArgs", "key_policy"]
@@ -124,14 +124,6 @@ class EncryptionKey(pulumi.ComponentResource):
         self.arn = self.key.arn
         self.key_id = self.key.key_id
         self.register_outputs({"arn": self.arn, "keyId": self.key_id})
-
-    def decrypt_statement(self) -> dict[str, Any]:
-        """Statement letting a role read data encrypted with this key."""
-        return statement(KMS_DECRYPT, [self.arn], sid="Key")
-
-    def encrypt_decrypt_statement(self) -> dict[str, Any]:
-        """Statement letting a role read and write data encrypted with this key."""
-        return statement(KMS_ENCRYPT_DECRYPT, [self.arn], sid="Key")
 
 
 def key_policy(*, account_id: str, region: str, partition: str = "aws",
